@@ -1,0 +1,249 @@
+"""Documents of a case: storing uploads, resolving references, reviewing and replacing versions."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import sqlalchemy as sa
+from flask import current_app
+
+from storage import db
+from storage.files import DocumentStore, UploadRejected
+from storage.models import Case, Document, User
+from storage.queries import can_view_case
+
+from . import notifications
+from .errors import Forbidden, InvalidData, NotFound
+
+log = logging.getLogger("sanad.documents")
+
+REFERENCE = re.compile(r"^document:([0-9]{1,12})$")
+REVIEWER_ROLES = ("province", "region", "central")
+
+UPLOAD_MESSAGES = {
+    "empty": "The file %(filename)s is empty; choose the scanned document again.",
+    "too_large": "The file %(filename)s is larger than the %(limit_mib)s MiB limit; scan it at a lower resolution.",
+    "unsupported_type": "The file %(filename)s is not a PDF, JPEG or PNG document; upload a scan in one of those formats.",
+}
+
+
+def init_app(app) -> None:
+    app.extensions["sanad_documents"] = DocumentStore(app.config["DOCUMENTS_DIR"], app.config["UPLOAD_MAX_BYTES"])
+
+
+def store() -> DocumentStore:
+    return current_app.extensions["sanad_documents"]
+
+
+def upload_error(exc: UploadRejected) -> tuple[str, dict]:
+    """Return the message id and parameters that describe a rejected upload to the user."""
+    params = dict(exc.params)
+    if "limit" in params:
+        params["limit_mib"] = round(params["limit"] / (1024 * 1024), 1)
+    return UPLOAD_MESSAGES[exc.code], params
+
+
+def store_upload(user: User, upload, *, doc_type: str, case: Case | None, task_bpmn_id: str | None,
+                 field: str) -> Document:
+    """Write an uploaded file to the store and add a staged document row for it (not yet committed).
+
+    Raises UploadRejected when the content is empty, too large or of an unsupported type.
+    """
+    stored = store().save(upload.content, upload.filename)
+    document = Document(
+        case_id=case.id if case is not None else None,
+        doc_type=doc_type,
+        original_name=(upload.filename or "document")[:255],
+        stored_name=stored.stored_name,
+        sha256=stored.sha256,
+        size=stored.size,
+        media_type=stored.media_type,
+        task_bpmn_id=task_bpmn_id,
+        field=field,
+        uploaded_by_id=user.id,
+        staged=True,
+    )
+    db.session.add(document)
+    db.session.flush()
+    return document
+
+
+def resolve_reference(user: User, value: str, case: Case | None) -> Document | None:
+    """Return the document a `document:<id>` reference names, if `user` may attach it to `case`."""
+    match = REFERENCE.match(value or "")
+    if not match:
+        return None
+    document = db.session.get(Document, int(match.group(1)))
+    if document is None:
+        return None
+    if case is not None and document.case_id == case.id:
+        return document
+    if document.staged and document.uploaded_by_id == user.id and document.case_id in (None, getattr(case, "id", None)):
+        return document
+    return None
+
+
+def attach_files(user: User, form, data: dict, case: Case | None, task_bpmn_id: str | None,
+                 errors: dict[str, list[str]]) -> list[Document]:
+    """Store the uploads of `data` and check its document references, in place.
+
+    Each file value becomes a `document:<id>` reference; a rejected upload or an unknown reference adds a field
+    error. Returns the documents the data now refers to.
+    """
+    from forms import UploadedFile  # local import keeps this module importable without forms for the CLI
+
+    documents: list[Document] = []
+    for field in form.fields:
+        if field.kind != "file" or field.name not in data:
+            continue
+        value = data[field.name]
+        if isinstance(value, UploadedFile):
+            try:
+                document = store_upload(user, value, doc_type=field.document_type or field.name, case=case,
+                                        task_bpmn_id=task_bpmn_id, field=field.name)
+            except UploadRejected as exc:
+                message, params = upload_error(exc)
+                errors.setdefault(field.name, []).append(_translate(message, params))
+                del data[field.name]
+                continue
+        else:
+            document = resolve_reference(user, value, case)
+            if document is None:
+                errors.setdefault(field.name, []).append(
+                    _translate("The document %(value)s is not a file of this case; upload the file again.",
+                               {"value": value})
+                )
+                del data[field.name]
+                continue
+        data[field.name] = f"document:{document.id}"
+        documents.append(document)
+    return documents
+
+
+def publish(documents: list[Document], case: Case) -> None:
+    """Make staged documents part of the case, each as the next version of its document type."""
+    for document in documents:
+        if not document.staged:
+            continue
+        latest = db.session.scalar(
+            sa.select(sa.func.max(Document.version)).where(
+                Document.case_id == case.id, Document.doc_type == document.doc_type, Document.staged.is_(False)
+            )
+        )
+        document.case_id = case.id
+        document.version = (latest or 0) + 1
+        document.staged = False
+        db.session.flush()
+
+
+def case_documents(case: Case) -> list[Document]:
+    """Return the published documents of a case, by type, newest version first."""
+    return list(
+        db.session.scalars(
+            sa.select(Document)
+            .where(Document.case_id == case.id, Document.staged.is_(False))
+            .order_by(Document.doc_type, Document.version.desc())
+        )
+    )
+
+
+def _visible_document(user: User, document_id: int) -> tuple[Document, Case]:
+    document = db.session.get(Document, document_id)
+    if document is None or document.case_id is None or document.staged:
+        raise NotFound("Document %(id)s was not found.", id=document_id)
+    case = db.session.get(Case, document.case_id)
+    if not can_view_case(user, case):
+        raise NotFound("Document %(id)s was not found.", id=document_id)
+    return document, case
+
+
+def open_document(user: User, document_id: int):
+    """Return (path, document) of a document `user` may read."""
+    document, _ = _visible_document(user, document_id)
+    return store().path(document.stored_name), document
+
+
+def can_review(user: User, case: Case) -> bool:
+    return user.role in REVIEWER_ROLES and can_view_case(user, case) and case.state == "open"
+
+
+def review(user: User, document_id: int, decision: str, reason: str = "") -> Document:
+    """Accept or reject one document version; a rejection needs a reason and notifies whoever must replace it."""
+    from . import steps
+
+    document, case = _visible_document(user, document_id)
+    if not can_review(user, case):
+        raise Forbidden("Only the provincial directorate, the AREF or the DAJC can check the documents of this case.")
+    errors: dict[str, list[str]] = {}
+    if decision not in ("accepted", "rejected"):
+        errors["decision"] = [_translate("Choose whether the document is accepted or rejected.", {})]
+    reason = (reason or "").strip()
+    if decision == "rejected" and not reason:
+        errors["reason"] = [_translate("Give the reason for the rejection, so the document can be replaced.", {})]
+    if len(reason) > 1000:
+        errors["reason"] = [_translate("Shorten the reason to at most 1000 characters.", {})]
+    if errors:
+        raise InvalidData(errors, {"decision": decision, "reason": reason})
+
+    steps.lock_case(case.id)
+    document.status = decision
+    document.reviewed_by_id = user.id
+    document.reviewed_at = steps.now()
+    document.review_reason = reason
+    steps.record(case, "document_reviewed", actor=user,
+                 details={"document_id": document.id, "doc_type": document.doc_type, "version": document.version,
+                          "decision": decision, "reason": reason})
+    if decision == "rejected":
+        for recipient in replacers(case, document):
+            notifications.notify(recipient, case, "document_rejected", key=f"rejected:{document.id}:{recipient.id}",
+                                 params={"doc_type": document.doc_type, "reason": reason},
+                                 link=f"/cases/{case.id}#documents")
+    db.session.commit()
+    return document
+
+
+def replacers(case: Case, document: Document) -> list[User]:
+    """Return the users who must replace `document`: its uploader, or the guardian's school for a paper file."""
+    uploader = db.session.get(User, document.uploaded_by_id)
+    return [uploader] if uploader is not None and uploader.active else []
+
+
+def can_replace(user: User, case: Case, document: Document) -> bool:
+    """Tell whether `user` may upload a new version of `document`'s type."""
+    if case.state != "open" or not can_view_case(user, case):
+        return False
+    uploader = db.session.get(User, document.uploaded_by_id)
+    if user.id == document.uploaded_by_id:
+        return True
+    return uploader is not None and uploader.role == user.role and user.role == "school"
+
+
+def replace(user: User, document_id: int, upload) -> Document:
+    """Upload a new version of a document; the earlier versions stay as they were."""
+    from . import steps
+
+    document, case = _visible_document(user, document_id)
+    if not can_replace(user, case, document):
+        raise Forbidden("Only the person who uploaded this document, or their school, can replace it.")
+    if upload is None:
+        raise InvalidData({"file": [_translate("Choose the file to upload.", {})]})
+    steps.lock_case(case.id)
+    try:
+        new = store_upload(user, upload, doc_type=document.doc_type, case=case, task_bpmn_id=document.task_bpmn_id,
+                           field=document.field)
+    except UploadRejected as exc:
+        message, params = upload_error(exc)
+        raise InvalidData({"file": [_translate(message, params)]}) from exc
+    publish([new], case)
+    steps.record(case, "document_replaced", actor=user,
+                 details={"document_id": new.id, "replaces": document.id, "doc_type": new.doc_type,
+                          "version": new.version})
+    db.session.commit()
+    return new
+
+
+def _translate(message: str, params: dict) -> str:
+    from flask_babel import gettext
+
+    return gettext(message, **params)

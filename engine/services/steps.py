@@ -1,0 +1,114 @@
+"""One engine step as one transaction: lock the case, run the engine, save everything that follows from it."""
+
+from __future__ import annotations
+
+import logging
+from importlib.metadata import version as package_version
+
+import sqlalchemy as sa
+from flask import current_app
+
+from engine import workflow
+from engine.clock import clock
+from storage import audit, db
+from storage.models import Case, PendingTask, User
+
+from . import notifications, versions
+
+log = logging.getLogger("sanad.engine")
+
+ENGINE_VERSION = f"spiff-{package_version('SpiffWorkflow')}"
+
+
+def now():
+    return clock.now()
+
+
+def script_engine():
+    """Return a sandboxed script engine bound to the application clock."""
+    timeout = current_app.config["SCRIPT_TIMEOUT_SECONDS"] if current_app else 2.0
+    return workflow.make_script_engine(timeout_seconds=timeout, clock=clock.now)
+
+
+def lock_case(case_id: int) -> Case | None:
+    """Load a case for update: a row lock on PostgreSQL; on SQLite the version column catches a second writer."""
+    return db.session.scalar(
+        sa.select(Case).where(Case.id == case_id).with_for_update().execution_options(populate_existing=True)
+    )
+
+
+def load(case: Case):
+    """Return (bundle, workflow) of a case, restored against the version it started on."""
+    bundle = versions.bundle_for(case.process_version)
+    return bundle, workflow.loads(bundle, case.workflow, script_engine=script_engine())
+
+
+def record(case: Case, kind: str, *, actor: User | None = None, **fields):
+    return audit.append(case.id, kind, actor=actor, at=now(), **fields)
+
+
+def save(case: Case, bundle, wf) -> list[PendingTask]:
+    """Write the workflow, its pending tasks, the case summary and the next timer of `case` to the session.
+
+    Returns the pending tasks that this step created, so the caller can notify their holders.
+    """
+    case.workflow = workflow.dumps(wf)
+    case.engine_version = ENGINE_VERSION
+    case.next_timer_at = workflow.next_timer_at(wf)
+    case.updated_at = now()
+    case.error = None
+
+    ready = {task.id: task for task in workflow.ready_tasks(bundle, wf)}
+    existing = {row.id: row for row in db.session.scalars(sa.select(PendingTask).where(PendingTask.case_id == case.id))}
+    for task_id, row in existing.items():
+        if task_id not in ready:
+            db.session.delete(row)
+    created = []
+    for task_id, task in ready.items():
+        if task_id in existing:
+            existing[task_id].due_at = task.due_at
+            continue
+        row = PendingTask(
+            id=task_id, case_id=case.id, bpmn_id=task.bpmn_id, title=task.title or task.bpmn_id, lane=task.lane or "",
+            role=task.role, school_id=case.school_id, province_id=case.province_id, region_id=case.region_id,
+            guardian_id=case.guardian_id if task.role == "parent" else None, form=task.form, ui_form=task.ui_form,
+            due_at=task.due_at, created_at=now(),
+        )
+        db.session.add(row)
+        created.append(row)
+
+    if wf.completed:
+        case.state = "closed"
+        case.end_state = workflow.end_state(bundle, wf)
+        case.status = "closed"
+    else:
+        case.status = workflow.status(bundle, wf) or case.status
+    return created
+
+
+def notify_holders(case: Case, tasks: list[PendingTask]) -> None:
+    """Tell each holder of a newly pending task that it waits for them."""
+    for task in tasks:
+        for user in holders(task):
+            notifications.notify(user, case, "task_assigned", key=f"task:{task.id}:{user.id}",
+                                 params={"title": task.title, "reference": case.reference},
+                                 link=f"/tasks/{task.id}")
+
+
+def holders(task: PendingTask) -> list[User]:
+    """Return the active users who hold a pending task."""
+    query = sa.select(User).where(User.active.is_(True))
+    if task.role == "parent":
+        if task.guardian_id is not None:
+            query = query.where(User.id == task.guardian_id)
+        else:
+            query = query.where(User.role == "school", User.school_id == task.school_id)
+    elif task.role == "school":
+        query = query.where(User.role == "school", User.school_id == task.school_id)
+    elif task.role == "province":
+        query = query.where(User.role == "province", User.province_id == task.province_id)
+    elif task.role == "region":
+        query = query.where(User.role == "region", User.region_id == task.region_id)
+    else:
+        query = query.where(User.role == task.role)
+    return list(db.session.scalars(query))

@@ -1,0 +1,176 @@
+"""Opening, drafting and completing the user tasks of a case."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
+
+import forms
+from engine import workflow
+from engine.errors import EngineError, TaskNotReady
+from storage import db
+from storage.models import AuditEvent, Case, PendingTask, TaskDraft, User
+from storage.queries import holds_task
+
+from . import cases, documents, steps, versions
+from .errors import Conflict, InvalidData, NotFound, ProcessFailure
+
+log = logging.getLogger("sanad.engine")
+
+
+@dataclass
+class TaskView:
+    task: PendingTask
+    case: Case
+    bundle: object
+    form: forms.Form
+    values: dict
+    data: dict
+    on_behalf_of_guardian: bool
+    has_draft: bool
+    documentation: str
+
+
+def _completed_by(task_id: str) -> AuditEvent | None:
+    return db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.task_id == task_id, AuditEvent.kind == "task_completed").limit(1)
+    )
+
+
+def _conflict(task_id: str) -> Conflict:
+    event = _completed_by(task_id)
+    if event is None:
+        return Conflict("This task is no longer open; reload the case to see its current step.")
+    who = event.actor.full_name if event.actor else event.actor_role
+    return Conflict("This task was already completed by %(who)s on %(when)s.", who=who,
+                    when=event.at.strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def get_task(user: User, task_id: str) -> PendingTask:
+    """Return a pending task that `user` holds.
+
+    Raises Conflict when the task existed but was completed, NotFound when it never existed or is out of scope.
+    """
+    task = db.session.get(PendingTask, task_id)
+    if task is None:
+        event = _completed_by(task_id)
+        if event is not None:
+            case = db.session.get(Case, event.case_id)
+            from storage.queries import can_view_case
+
+            if case is not None and can_view_case(user, case):
+                raise _conflict(task_id)
+        raise NotFound("Task %(id)s was not found.", id=task_id)
+    if not holds_task(user, task):
+        raise NotFound("Task %(id)s was not found.", id=task_id)
+    return task
+
+
+def _form_for(task: PendingTask, bundle, locale: str, case_data: dict) -> forms.Form:
+    ui = bundle.form(task.ui_form) if task.ui_form else {}
+    return forms.Form.build(bundle.form(task.form), ui, cases.form_context(bundle, locale, case_data))
+
+
+def open_task(user: User, task_id: str, locale: str = "en") -> TaskView:
+    """Return what the task page needs: the form, with the user's draft or earlier values filled in."""
+    task = get_task(user, task_id)
+    case = task.case
+    bundle, wf = steps.load(case)
+    ready = {item.id: item for item in workflow.ready_tasks(bundle, wf)}
+    if task.id not in ready:
+        raise _conflict(task.id)
+    data = ready[task.id].data
+    form = _form_for(task, bundle, locale, data)
+    draft = db.session.get(TaskDraft, (task.id, user.id))
+    values = draft.data if draft else forms.to_html_values(form, _prefill(form, data))
+    return TaskView(task=task, case=case, bundle=bundle, form=form, values=values, data=data,
+                    on_behalf_of_guardian=task.role == "parent" and user.role == "school",
+                    has_draft=draft is not None, documentation=ready[task.id].documentation or "")
+
+
+def _prefill(form: forms.Form, data: dict) -> dict:
+    """Return the values of earlier steps for the fields of this form that are not files."""
+    return {item.name: data[item.name] for item in form.fields if item.name in data and item.kind != "file"}
+
+
+def save_draft(user: User, task_id: str, raw: dict, locale: str = "en") -> None:
+    """Keep what the user typed, without validating it; uploaded files are stored and kept as staged documents."""
+    task = get_task(user, task_id)
+    bundle = versions.bundle_for(task.case.process_version)
+    form = _form_for(task, bundle, locale, {})
+    errors: dict[str, list[str]] = {}
+    documents.attach_files(user, form, raw, task.case, task.bpmn_id, errors)
+    draft = db.session.get(TaskDraft, (task.id, user.id))
+    values = forms.to_html_values(form, raw)
+    if draft is None:
+        db.session.add(TaskDraft(task_id=task.id, user_id=user.id, case_id=task.case_id, data=values,
+                                 updated_at=steps.now()))
+    else:
+        draft.data = values
+        draft.updated_at = steps.now()
+    db.session.commit()
+
+
+def complete(user: User, task_id: str, raw: dict, *, locale: str = "en", keep_uploads_on_error: bool = True) -> Case:
+    """Validate a submitted form, complete the task and run the process until it waits again, in one transaction.
+
+    Raises InvalidData (all field errors, with the values to refill the form), Conflict when someone else
+    completed the task first, NotFound outside the user's scope, ProcessFailure when a diagram script fails.
+    """
+    task = get_task(user, task_id)
+    case = steps.lock_case(task.case_id)
+    if db.session.get(PendingTask, task_id) is None:
+        raise _conflict(task_id)
+    bundle, wf = steps.load(case)
+    ready = {item.id: item for item in workflow.ready_tasks(bundle, wf)}
+    if task_id not in ready:
+        raise _conflict(task_id)
+
+    form = _form_for(task, bundle, locale, ready[task_id].data)
+    data, errors = forms.validate(form, raw)
+    uploads = documents.attach_files(user, form, data, case, task.bpmn_id, errors)
+    if errors:
+        cases._finish_failed_submission(uploads, keep_uploads_on_error)
+        raise InvalidData(errors, forms.to_html_values(form, {**raw, **cases._references(data)}))
+
+    title, lane, bpmn_id = task.title, task.lane, task.bpmn_id
+    on_behalf = task.role == "parent" and user.role == "school"
+    try:
+        workflow.complete(bundle, wf, task_id, data)
+        created = steps.save(case, bundle, wf)
+    except TaskNotReady as exc:
+        db.session.rollback()
+        raise _conflict(task_id) from exc
+    except EngineError as exc:
+        db.session.rollback()
+        log.error("task failed in the process", extra={"case_id": case.id, "task_id": task_id, "error": exc.code})
+        raise ProcessFailure("The step could not be completed because the process failed: %(detail)s",
+                             detail=exc.message) from exc
+    documents.publish(uploads, case)
+    steps.record(case, "task_completed", actor=user, task_id=task_id, bpmn_id=bpmn_id, title=title, lane=lane,
+                 on_behalf_of_guardian=on_behalf, details=cases.summary(form, data))
+    if case.state == "closed":
+        steps.record(case, "case_closed", details={"end_state": case.end_state})
+    db.session.execute(sa.delete(TaskDraft).where(TaskDraft.task_id == task_id))
+    steps.notify_holders(case, created)
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise _conflict(task_id) from exc
+    log.info("task completed", extra={"case_id": case.id, "task_id": task_id, "bpmn_id": bpmn_id})
+    return case
+
+
+def served_form(user: User, task_id: str) -> dict:
+    """Return the JSON document of `GET /api/v1/tasks/{id}`: the resolved schema, UI schema and current data."""
+    view = open_task(user, task_id, locale="en")
+    task = view.task
+    ui = view.bundle.form(task.ui_form) if task.ui_form else {}
+    prefill = {key: value for key, value in _prefill(view.form, view.data).items()}
+    return {"id": task.id, "case_id": task.case_id, "name": task.bpmn_id, "title": task.title, "lane": task.lane,
+            "due_at": task.due_at.isoformat() if task.due_at else None, "form": view.form.schema, "ui": ui,
+            "data": prefill}

@@ -1,0 +1,79 @@
+"""Process deployment: every deploy stores the processes folder as a new immutable version."""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+
+from engine import bundle as bundles
+from engine.errors import DeploymentError
+from storage import db
+from storage.models import ProcessVersion
+
+from .errors import NotFound
+
+log = logging.getLogger("sanad.engine")
+
+MAIN_PROCESS_ID = "school_accident"
+
+
+def _encode(files: dict[str, bytes]) -> dict[str, str]:
+    return {path: content.decode("utf-8") for path, content in sorted(files.items())}
+
+
+def _decode(files: dict[str, str]) -> dict[str, bytes]:
+    return {path: text.encode("utf-8") for path, text in files.items()}
+
+
+def validate_files(files: dict[str, bytes]):
+    """Return the problems found in a set of process files (an empty list when they can be deployed)."""
+    return bundles.validate(files)
+
+
+def deploy(files: dict[str, bytes], *, author: str = "", comment: str = "",
+           process_id: str = MAIN_PROCESS_ID) -> tuple[ProcessVersion, bool]:
+    """Store `files` as the newest version of `process_id`, unless the newest version has the same content.
+
+    Returns the version and whether it was created. Raises DeploymentError listing every problem found.
+    """
+    try:
+        text_files = _encode(files)
+    except UnicodeDecodeError as exc:
+        raise DeploymentError("A process file is not UTF-8 text.", problems=[]) from exc
+    loaded = bundles.load_bundle(files, process_id=process_id)
+    latest = latest_version(process_id)
+    if latest is not None and latest.content_sha256 == loaded.sha256:
+        return latest, False
+    number = (latest.number if latest else 0) + 1
+    version = ProcessVersion(process_id=process_id, number=number, content_sha256=loaded.sha256, files=text_files,
+                             author=author, comment=comment)
+    db.session.add(version)
+    db.session.flush()
+    log.info("process deployed", extra={"process_id": process_id, "version": number})
+    return version, True
+
+
+def latest_version(process_id: str = MAIN_PROCESS_ID) -> ProcessVersion | None:
+    return db.session.scalar(
+        sa.select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+        .order_by(ProcessVersion.number.desc()).limit(1)
+    )
+
+
+def require_latest(process_id: str = MAIN_PROCESS_ID) -> ProcessVersion:
+    version = latest_version(process_id)
+    if version is None:
+        raise NotFound("No version of the process %(process)s is deployed; run `flask processes deploy`.",
+                       process=process_id)
+    return version
+
+
+def bundle_for(version: ProcessVersion):
+    """Return the parsed bundle of a stored version (parsed once, then cached by content hash)."""
+    return bundles.load_bundle(_decode(version.files), process_id=version.process_id)
+
+
+def all_versions() -> list[ProcessVersion]:
+    return list(db.session.scalars(sa.select(ProcessVersion).order_by(ProcessVersion.process_id,
+                                                                      ProcessVersion.number.desc())))

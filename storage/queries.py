@@ -1,0 +1,171 @@
+"""Queries filtered by the user's role and scope: the inbox and the cases a user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from .db import db
+from .models import Case, PendingTask, Pupil, User, utcnow
+
+# Roles that see every case of the country, without acting on tasks outside their lanes.
+NATIONAL_ROLES = ("central", "admin")
+
+
+def case_scope(user: User):
+    """Return a SQL condition on `Case` that keeps the cases `user` may see; false for a role with none."""
+    if user.role == "school":
+        return Case.school_id == user.school_id
+    if user.role == "province":
+        return Case.province_id == user.province_id
+    if user.role == "region":
+        return Case.region_id == user.region_id
+    if user.role in NATIONAL_ROLES:
+        return sa.true()
+    if user.role == "parent":
+        return Case.guardian_id == user.id
+    return sa.false()
+
+
+def task_scope(user: User):
+    """Return a SQL condition on `PendingTask` that keeps the tasks `user` holds.
+
+    A school also holds the parent-lane tasks of its pupils whose guardian has no account.
+    """
+    if user.role == "school":
+        return sa.and_(
+            PendingTask.school_id == user.school_id,
+            sa.or_(
+                PendingTask.role == "school",
+                sa.and_(PendingTask.role == "parent", PendingTask.guardian_id.is_(None)),
+            ),
+        )
+    if user.role == "parent":
+        return sa.and_(PendingTask.role == "parent", PendingTask.guardian_id == user.id)
+    if user.role == "province":
+        return sa.and_(PendingTask.role == "province", PendingTask.province_id == user.province_id)
+    if user.role == "region":
+        return sa.and_(PendingTask.role == "region", PendingTask.region_id == user.region_id)
+    if user.role == "central":
+        return PendingTask.role == "central"
+    return sa.false()
+
+
+def holds_task(user: User, task: PendingTask) -> bool:
+    """Tell whether `user` holds `task`, by the same rules as `task_scope`."""
+    if task.role == "parent":
+        if task.guardian_id is not None:
+            return user.role == "parent" and user.id == task.guardian_id
+        return user.role == "school" and user.school_id == task.school_id
+    if user.role != task.role:
+        return False
+    if task.role == "school":
+        return user.school_id == task.school_id
+    if task.role == "province":
+        return user.province_id == task.province_id
+    if task.role == "region":
+        return user.region_id == task.region_id
+    return task.role == "central"
+
+
+def can_view_case(user: User, case: Case) -> bool:
+    """Tell whether `user` may see `case`, by the same rules as `case_scope`."""
+    if user.role == "school":
+        return case.school_id == user.school_id
+    if user.role == "province":
+        return case.province_id == user.province_id
+    if user.role == "region":
+        return case.region_id == user.region_id
+    if user.role in NATIONAL_ROLES:
+        return True
+    if user.role == "parent":
+        return case.guardian_id is not None and case.guardian_id == user.id
+    return False
+
+
+@dataclass
+class InboxRow:
+    task: PendingTask
+    reference: str
+    pupil_name: str
+    overdue: bool
+
+
+@dataclass
+class InboxPage:
+    rows: list[InboxRow]
+    total: int
+    overdue_total: int
+    page: int
+    page_size: int
+    steps: list[tuple[str, str, int]]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def inbox(user: User, *, step: str | None = None, overdue_only: bool = False, page: int = 1,
+          page_size: int = 25, now: datetime | None = None) -> InboxPage:
+    """Return one page of the tasks `user` holds, soonest due first, with counts for the filters.
+
+    Every query reads the pending-task table through its (role, scope, due_at) indexes; no workflow is loaded.
+    """
+    now = now or utcnow()
+    scope = task_scope(user)
+    conditions = [scope]
+    if step:
+        conditions.append(PendingTask.bpmn_id == step)
+    if overdue_only:
+        conditions.append(PendingTask.due_at < now)
+
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(PendingTask).where(*conditions)) or 0
+    overdue_total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(PendingTask).where(scope, PendingTask.due_at < now)
+    ) or 0
+    steps = [
+        (bpmn_id, title, count)
+        for bpmn_id, title, count in db.session.execute(
+            sa.select(PendingTask.bpmn_id, sa.func.min(PendingTask.title), sa.func.count())
+            .where(scope)
+            .group_by(PendingTask.bpmn_id)
+            .order_by(PendingTask.bpmn_id)
+        )
+    ]
+    page = max(1, page)
+    query = (
+        sa.select(PendingTask, Case.reference, Pupil.first_name, Pupil.last_name)
+        .join(Case, Case.id == PendingTask.case_id)
+        .join(Pupil, Pupil.id == Case.pupil_id)
+        .where(*conditions)
+        .order_by(PendingTask.due_at.is_(None), PendingTask.due_at, PendingTask.created_at, PendingTask.id)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    rows = [
+        InboxRow(task, reference, f"{first} {last}", task.due_at is not None and task.due_at < now)
+        for task, reference, first, last in db.session.execute(query)
+    ]
+    return InboxPage(rows, total, overdue_total, page, page_size, steps)
+
+
+def visible_cases(user: User, *, state: str | None = None, search: str = "", page: int = 1, page_size: int = 25):
+    """Return (cases, total) for one page of the cases `user` may see, newest first."""
+    conditions = [case_scope(user)]
+    if state in ("open", "closed"):
+        conditions.append(Case.state == state)
+    if search:
+        pattern = f"%{search.strip()}%"
+        conditions.append(
+            sa.or_(Case.reference.ilike(pattern), Pupil.last_name.ilike(pattern), Pupil.first_name.ilike(pattern),
+                   Pupil.massar_code.ilike(pattern))
+        )
+    base = sa.select(Case).join(Pupil, Pupil.id == Case.pupil_id).where(*conditions)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
+    cases = list(
+        db.session.scalars(base.order_by(Case.created_at.desc(), Case.id.desc()).limit(page_size)
+                           .offset((max(1, page) - 1) * page_size))
+    )
+    return cases, total

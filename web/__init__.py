@@ -1,0 +1,44 @@
+"""The Sanad web application: `create_app` builds it for the server, the CLI and the tests."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from storage import db
+
+from . import config
+from .extensions import babel, csrf, login_manager, migrate
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(test_config=None):
+    """Create and configure the application.
+
+    :param test_config: settings that override the defaults and the environment, used by tests.
+    """
+    app = Flask(__name__, instance_path=str(Path.cwd() / "instance"), instance_relative_config=True)
+    config.load(app, test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from . import i18n
+
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+
+    from . import auth, errors, views, api, cli
+
+    auth.init_app(app)
+    errors.init_app(app)
+    views.init_app(app)
+    api.init_app(app)
+    cli.init_app(app)
+
+    from engine.services import documents
+
+    documents.init_app(app)
+    return app
