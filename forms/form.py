@@ -1,0 +1,226 @@
+"""The `Form`: a resolved schema plus its fields in display order, grouped into fieldsets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from flask_babel import gettext, ngettext
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from . import kinds  # noqa: F401  (fills the field registry)
+from .conditions import conditional_rules, describe_condition
+from .context import FormContext
+from .daterange import DateBound
+from .errors import FormSchemaError
+from .fields import Field, field_class_for
+from .kinds.choices import html_text
+from .messages import bound_sentence
+from .schema import date_bounds, properties_of, resolve
+
+UI_WIDGETS = ("textarea", "radio", "checkboxes", "select", "hidden")
+
+
+@dataclass
+class Fieldset:
+    """A group of fields shown under one heading; the title is empty for the unnamed group."""
+
+    title: str
+    fields: list[Field]
+
+
+@dataclass(eq=False)
+class Form:
+    """A form file made concrete for one context: the served schema and the field model."""
+
+    schema: dict
+    ui_schema: dict
+    context: FormContext
+    resolved: dict
+    fields: list[Field]
+    fieldsets: list[Fieldset] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, schema: dict, ui_schema: dict | None = None, context: FormContext | None = None) -> Form:
+        """Resolve `schema` for `context` and build its fields in `ui:order`, grouped by `ui:fieldsets`.
+
+        Raise `FormSchemaError` when the schema, once resolved, is not a valid draft 2020-12 schema or breaks
+        the form-file conventions.
+        """
+        context = context or FormContext()
+        ui_schema = ui_schema or {}
+        if not isinstance(ui_schema, dict):
+            raise FormSchemaError("the UI schema must be an object")
+        resolved = resolve(schema, context)
+        try:
+            Draft202012Validator.check_schema(resolved)
+        except SchemaError as error:
+            raise FormSchemaError(f"invalid JSON Schema at {'/'.join(map(str, error.path))}: {error.message}") from error
+
+        bounds = date_bounds(schema, context)
+        notes = _conditional_notes(resolved, context)
+        required = set(resolved.get("required", []))
+        fields = {
+            name: _build_field(name, schema["properties"][name], prop, ui_schema.get(name) or {}, context,
+                               name in required, notes.get(name), bounds.get(name, (None, None)))
+            for name, prop in properties_of(resolved).items()
+        }
+        ordered = [fields[name] for name in _display_order(list(fields), ui_schema.get("ui:order"))]
+        form = cls(schema=schema, ui_schema=ui_schema, context=context, resolved=resolved, fields=ordered)
+        form.fieldsets = _group(ordered, ui_schema.get("ui:fieldsets"), context)
+        # Fieldsets list their fields in their own order, so the flat order follows the groups.
+        form.fields = [member for fieldset in form.fieldsets for member in fieldset.fields]
+        return form
+
+    def field(self, name: str) -> Field:
+        """Return the field called `name`; raise KeyError if the form has none."""
+        for candidate in self.fields:
+            if candidate.name == name:
+                return candidate
+        raise KeyError(name)
+
+    @cached_property
+    def validator(self) -> Draft202012Validator:
+        """Return a validator of the resolved schema without the keywords that `Field.check` handles."""
+        return Draft202012Validator(_without_multiple_of(self.resolved))
+
+
+def _build_field(
+    name: str,
+    original: dict,
+    prop: dict,
+    ui: dict,
+    context: FormContext,
+    required: bool,
+    note: str | None,
+    bounds: tuple[DateBound | None, DateBound | None],
+) -> Field:
+    if not isinstance(ui, dict):
+        raise FormSchemaError(f"{name}: the UI schema entry must be an object")
+    widget = ui.get("ui:widget")
+    if widget is not None and widget not in UI_WIDGETS:
+        raise FormSchemaError(f"{name}: unknown ui:widget {widget!r}; use one of {', '.join(UI_WIDGETS)}")
+
+    translate = context.translate
+    help_parts = [translate(text) for text in (original.get("description"), ui.get("ui:help")) if text]
+    sentence = bound_sentence(*bounds, gettext, ngettext, translate)
+    if sentence:
+        help_parts.append(sentence)
+
+    # Options from the application (a roster of pupils) are data, not form text to translate.
+    from_application = "x-options-source" in original or "x-options-source" in (original.get("items") or {})
+    options = [
+        (html_text(value), title if from_application else translate(title))
+        for value, title in _options_of(prop.get("items") if prop.get("type") == "array" else prop)
+    ]
+
+    field_class = field_class_for(prop, ui)
+    return field_class(
+        name=name,
+        title=translate(prop.get("title") or name),
+        schema=prop,
+        context=context,
+        help=" ".join(help_parts),
+        required=required,
+        conditional_required=note,
+        options=options,
+        widget=widget,
+        readonly=bool(prop.get("readOnly")),
+        placeholder=translate(ui["ui:placeholder"]) if ui.get("ui:placeholder") else "",
+        document_type=prop.get("x-document-type"),
+        date_bounds=bounds,
+    )
+
+
+def _options_of(prop: dict | None) -> list[tuple[object, str]]:
+    if not isinstance(prop, dict):
+        return []
+    if isinstance(prop.get("oneOf"), list):
+        return [
+            (option["const"], str(option.get("title", option["const"])))
+            for option in prop["oneOf"]
+            if isinstance(option, dict) and "const" in option
+        ]
+    if isinstance(prop.get("enum"), list):
+        return [(value, str(value)) for value in prop["enum"]]
+    return []
+
+
+def _conditional_notes(resolved: dict, context: FormContext) -> dict[str, str]:
+    properties = properties_of(resolved)
+    conditions: dict[str, list[str]] = {}
+    for condition, names in conditional_rules(resolved):
+        text = describe_condition(condition, properties, context.translate)
+        for name in names:
+            conditions.setdefault(name, []).append(text)
+    return {
+        name: gettext("Required when %(condition)s.", condition=_either(texts))
+        for name, texts in conditions.items()
+    }
+
+
+def _either(texts: list[str]) -> str:
+    text = texts[0]
+    for other in texts[1:]:
+        text = gettext("%(first)s or %(second)s", first=text, second=other)
+    return text
+
+
+def _display_order(names: list[str], order: object) -> list[str]:
+    if order is None:
+        return names
+    if not isinstance(order, list) or not all(isinstance(name, str) for name in order):
+        raise FormSchemaError("ui:order must be a list of field names")
+    unknown = [name for name in order if name != "*" and name not in names]
+    if unknown:
+        raise FormSchemaError(f"ui:order names fields the schema does not have: {', '.join(unknown)}")
+    if len(set(order)) != len(order):
+        raise FormSchemaError("ui:order lists a name twice")
+    rest = [name for name in names if name not in order]
+    if "*" not in order:
+        if rest:
+            raise FormSchemaError(f"ui:order leaves out {', '.join(rest)}; add them or \"*\"")
+        return list(order)
+    star = order.index("*")
+    return [*order[:star], *rest, *order[star + 1:]]
+
+
+def _group(fields: list[Field], fieldsets: object, context: FormContext) -> list[Fieldset]:
+    if fieldsets is None:
+        return [Fieldset(title="", fields=list(fields))]
+    if not isinstance(fieldsets, list) or not all(
+        isinstance(item, dict) and isinstance(item.get("fields"), list) for item in fieldsets
+    ):
+        raise FormSchemaError('ui:fieldsets must be a list of {"title": ..., "fields": [...]}')
+    by_name = {item.name: item for item in fields}
+    placed: set[str] = set()
+    groups = []
+    for item in fieldsets:
+        names = item["fields"]
+        unknown = [name for name in names if name not in by_name]
+        if unknown:
+            raise FormSchemaError(f"ui:fieldsets names fields the schema does not have: {', '.join(unknown)}")
+        twice = [name for name in names if name in placed]
+        if twice:
+            raise FormSchemaError(f"ui:fieldsets places a field in two groups: {', '.join(twice)}")
+        placed.update(names)
+        members = [by_name[name] for name in names]
+        title = item.get("title")
+        groups.append(Fieldset(title=context.translate(title) if title else "", fields=members))
+    leftover = [candidate for candidate in fields if candidate.name not in placed]
+    if leftover:
+        groups.append(Fieldset(title="", fields=leftover))
+    return groups
+
+
+def _without_multiple_of(schema: dict) -> dict:
+    # jsonschema tests multipleOf in binary floating point, so 12.07 fails multipleOf 0.01; the number
+    # fields check it with decimals instead.
+    properties = {}
+    for name, prop in properties_of(schema).items():
+        prop = {key: value for key, value in prop.items() if key != "multipleOf"}
+        if isinstance(prop.get("items"), dict):
+            prop["items"] = {key: value for key, value in prop["items"].items() if key != "multipleOf"}
+        properties[name] = prop
+    return {**schema, "properties": properties}
