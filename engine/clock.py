@@ -33,3 +33,24 @@ class Clock:
 
 
 clock = Clock()
+
+
+class _ClockDatetime(datetime):
+    """A datetime class whose `now` reads the application clock, for SpiffWorkflow's timer module."""
+
+    @classmethod
+    def now(cls, tz=None):
+        moment = clock.now()
+        return moment.astimezone(tz) if tz is not None else moment.astimezone().replace(tzinfo=None)
+
+
+def install_in_spiffworkflow() -> None:
+    """Make SpiffWorkflow's timer events read the application clock instead of the system time.
+
+    SpiffWorkflow 3.2 calls `datetime.now(timezone.utc)` in `bpmn/specs/event_definitions/timer.py` to start
+    durations and to decide whether a timer is due; replacing that module's `datetime` name is the only hook.
+    With the clock neither frozen nor advanced, the behaviour is unchanged.
+    """
+    from SpiffWorkflow.bpmn.specs.event_definitions import timer
+
+    timer.datetime = _ClockDatetime

@@ -344,3 +344,15 @@ class Notification(db.Model):
 
     user: Mapped[User] = relationship()
     case: Mapped[Case | None] = relationship()
+
+
+class SchedulerHeartbeat(db.Model):
+    """The last tick of each scheduler process, for monitoring and readiness checks."""
+
+    name: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
+    last_tick_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lag_ms: Mapped[int] = mapped_column(default=0)
+    due_instances: Mapped[int] = mapped_column(default=0)
+    fired: Mapped[int] = mapped_column(default=0)
+    delivered: Mapped[int] = mapped_column(default=0)
+    failures: Mapped[int] = mapped_column(default=0)

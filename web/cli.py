@@ -1,4 +1,4 @@
-"""Command-line tools: `flask processes validate|deploy`, `flask seed` and `flask serve`."""
+"""Command-line tools: `flask processes validate|deploy`, `flask seed`, `flask serve` and `flask scheduler`."""
 
 import os
 import sys
@@ -94,18 +94,33 @@ def seed_command():
               help="TCP port (default: the PORT environment variable, or 5000).")
 def serve_command(host, port):
     """Serve the application with its timer scheduler in this one process."""
+    from engine.services import scheduler
+
     current_app.config["SCHEDULER_ENABLED"] = True
-    try:
-        from engine.services import scheduler
-    except ImportError:
-        scheduler = None
-    if scheduler is not None:
-        scheduler.start(current_app._get_current_object())
+    scheduler.start(current_app._get_current_object())
+    from werkzeug.serving import run_simple
+
     click.echo(f"Sanad is running on http://{host}:{port}/ (demo password: see README).")
-    current_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    # Flask ignores app.run() inside the `flask` command, so the development server is started directly.
+    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+
+
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="Run a single tick and print its figures, then exit.")
+def scheduler_command(once):
+    """Fire due timers and deliver e-mails every SCHEDULER_TICK_SECONDS (the production scheduler process)."""
+    from engine.services import scheduler
+
+    app = current_app._get_current_object()
+    if once:
+        figures = scheduler.tick(app)
+        click.echo(", ".join(f"{name}={value}" for name, value in figures.items()))
+        return
+    scheduler.run_forever(app)
 
 
 def init_app(app) -> None:
     app.cli.add_command(processes_cli)
     app.cli.add_command(seed_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(scheduler_command)

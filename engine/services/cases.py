@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -10,12 +11,12 @@ import sqlalchemy as sa
 from flask_babel import gettext
 
 import forms
-from engine import workflow
+from engine import notices, workflow
 from engine.errors import EngineError
 from storage import db
 from storage.models import AuditEvent, Case, Document, PendingTask, Pupil, User
 
-from . import documents, steps, versions
+from . import documents, reminders, steps, versions
 from .errors import Forbidden, InvalidData, NotFound, ProcessFailure
 
 log = logging.getLogger("sanad.engine")
@@ -104,6 +105,7 @@ def declare(user: User, raw: dict, *, locale: str = "en", keep_uploads_on_error:
         "guardian_has_account": pupil.guardian_id is not None,
         "declared_at": steps.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
+    since = time.time()
     try:
         wf = workflow.start(bundle, start_data, script_engine=steps.script_engine())
         created = steps.save(case, bundle, wf)
@@ -114,6 +116,7 @@ def declare(user: User, raw: dict, *, locale: str = "en", keep_uploads_on_error:
     steps.record(case, "case_declared", actor=user, bpmn_id="start", title="Declare the accident",
                  lane="School", details=summary(form, data))
     steps.notify_holders(case, created)
+    reminders.apply(case, bundle, notices.collect(wf, since))
     db.session.commit()
     log.info("case declared", extra={"case_id": case.id, "reference": case.reference})
     return case

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from engine import workflow
-from engine.clock import clock
+from engine.clock import clock, install_in_spiffworkflow
 from storage import audit, db
 from storage.models import Case, PendingTask, User
 
@@ -25,7 +25,8 @@ def now():
 
 
 def script_engine():
-    """Return a sandboxed script engine bound to the application clock."""
+    """Return a sandboxed script engine bound to the application clock, which timer events read too."""
+    install_in_spiffworkflow()
     timeout = current_app.config["SCRIPT_TIMEOUT_SECONDS"] if current_app else 2.0
     return workflow.make_script_engine(timeout_seconds=timeout, clock=clock.now)
 

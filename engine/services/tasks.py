@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
 import forms
-from engine import workflow
+from engine import notices, workflow
 from engine.errors import EngineError, TaskNotReady
 from storage import db
 from storage.models import AuditEvent, Case, PendingTask, TaskDraft, User
 from storage.queries import holds_task
 
-from . import cases, documents, steps, versions
+from . import cases, documents, reminders, steps, versions
 from .errors import Conflict, InvalidData, NotFound, ProcessFailure
 
 log = logging.getLogger("sanad.engine")
@@ -138,6 +139,7 @@ def complete(user: User, task_id: str, raw: dict, *, locale: str = "en", keep_up
 
     title, lane, bpmn_id = task.title, task.lane, task.bpmn_id
     on_behalf = task.role == "parent" and user.role == "school"
+    since = time.time()
     try:
         workflow.complete(bundle, wf, task_id, data)
         created = steps.save(case, bundle, wf)
@@ -156,6 +158,7 @@ def complete(user: User, task_id: str, raw: dict, *, locale: str = "en", keep_up
         steps.record(case, "case_closed", details={"end_state": case.end_state})
     db.session.execute(sa.delete(TaskDraft).where(TaskDraft.task_id == task_id))
     steps.notify_holders(case, created)
+    reminders.apply(case, bundle, notices.collect(wf, since))
     try:
         db.session.commit()
     except StaleDataError as exc:

@@ -1,0 +1,140 @@
+"""E-mail delivery of queued notifications over SMTP, with retries, backoff and exactly-once claiming."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale, gettext
+
+from storage import db
+from storage.models import Notification
+
+from . import steps
+
+log = logging.getLogger("sanad.mail")
+
+MAX_ATTEMPTS = 8
+# A row left "sending" longer than this belongs to a process that died mid-send and is tried again.
+STALE_SENDING = timedelta(minutes=10)
+
+SUBJECTS = {
+    "task_assigned": "%(reference)s – a task waits for you: %(title)s",
+    "reminder": "%(reference)s – reminder: %(task)s",
+    "escalation": "%(reference)s – deadline passed: %(task)s",
+    "alert": "%(reference)s – alert: %(notice)s",
+    "document_rejected": "%(reference)s – a document was rejected",
+}
+BODIES = {
+    "task_assigned": "The step “%(title)s” of the school-accident file %(reference)s waits for you.",
+    "reminder": "Reminder: the step “%(task)s” of the file %(reference)s is still open (due %(due_at)s).",
+    "escalation": "The deadline of the step “%(task)s” of the file %(reference)s has passed (due %(due_at)s).",
+    "alert": "Alert on the school-accident file %(reference)s: %(notice)s.",
+    "document_rejected": "A document of the file %(reference)s was rejected: %(reason)s. Upload a new version.",
+}
+LATE_NOTE = "This reminder is late: the service was unavailable when it fell due (%(missed)s reminder(s) grouped)."
+
+
+def backoff(attempts: int) -> timedelta:
+    """Return the wait before the next attempt: 1, 2, 4 … minutes, at most six hours."""
+    return min(timedelta(minutes=2 ** max(0, attempts - 1)), timedelta(hours=6))
+
+
+def compose(notification: Notification) -> EmailMessage:
+    """Build the e-mail of a notification in its recipient's language, with the case reference in the subject."""
+    user = notification.user
+    params = {"reference": "", "title": "", "task": "", "notice": "", "due_at": "", "reason": "", "missed": 1,
+              **notification.params}
+    if notification.case is not None:
+        params["reference"] = notification.case.reference
+    base_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    with force_locale(user.locale or "fr"):
+        subject = "Sanad – " + gettext(SUBJECTS.get(notification.kind, "%(reference)s"), **params)
+        lines = [gettext(BODIES.get(notification.kind, "%(reference)s"), **params)]
+        if params.get("late"):
+            lines.append(gettext(LATE_NOTE, missed=params.get("missed", 1)))
+        if notification.link:
+            lines.append(gettext("Open it here: %(url)s", url=f"{base_url}{notification.link}"))
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    message["To"] = user.email
+    message["Message-ID"] = f"<{notification.idempotency_key.replace(':', '.')}@sanad>"
+    message.set_content("\n\n".join(lines))
+    return message
+
+
+def _send(message: EmailMessage) -> None:
+    config = current_app.config
+    with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=30) as smtp:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls(context=ssl.create_default_context())
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(message)
+
+
+def _claim(notification_id: int, now: datetime) -> bool:
+    """Mark one row as being sent, unless another process claimed it first (a conditional update)."""
+    claimed = db.session.execute(
+        sa.update(Notification)
+        .where(Notification.id == notification_id,
+               sa.or_(Notification.email_status == "pending",
+                      sa.and_(Notification.email_status == "sending",
+                              Notification.email_next_attempt_at <= now - STALE_SENDING)))
+        .values(email_status="sending", email_next_attempt_at=now)
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
+def deliver(now: datetime | None = None, *, limit: int = 200) -> tuple[int, int]:
+    """Send the due e-mails of the outbox and return (sent, failed). Without MAIL_SERVER nothing is sent."""
+    if not current_app.config["MAIL_SERVER"]:
+        return 0, 0
+    now = now or steps.now()
+    candidates = list(db.session.scalars(
+        sa.select(Notification.id).where(
+            sa.or_(Notification.email_status == "pending",
+                   sa.and_(Notification.email_status == "sending",
+                           Notification.email_next_attempt_at <= now - STALE_SENDING)),
+            sa.or_(Notification.email_next_attempt_at.is_(None), Notification.email_next_attempt_at <= now),
+        ).order_by(Notification.id).limit(limit)
+    ))
+    db.session.rollback()
+    sent = failed = 0
+    for notification_id in candidates:
+        if not _claim(notification_id, now):
+            continue
+        notification = db.session.get(Notification, notification_id)
+        if not notification.user.email:
+            notification.email_status = "skipped"
+            notification.email_error = "The recipient has no e-mail address."
+            db.session.commit()
+            continue
+        try:
+            _send(compose(notification))
+        except (OSError, smtplib.SMTPException) as exc:
+            notification.email_attempts += 1
+            notification.email_error = f"{type(exc).__name__}: {exc}"[:1000]
+            if notification.email_attempts >= MAX_ATTEMPTS:
+                notification.email_status = "failed"
+            else:
+                notification.email_status = "pending"
+                notification.email_next_attempt_at = now + backoff(notification.email_attempts)
+            failed += 1
+            log.warning("e-mail delivery failed", extra={"notification_id": notification_id,
+                                                          "attempts": notification.email_attempts})
+        else:
+            notification.email_attempts += 1
+            notification.email_status = "sent"
+            notification.email_sent_at = steps.now()
+            notification.email_error = ""
+            sent += 1
+        db.session.commit()
+    return sent, failed
