@@ -71,7 +71,7 @@ def store_upload(user: User, upload, *, doc_type: str, case: Case | None, task_b
 
 def resolve_reference(user: User, value: str, case: Case | None) -> Document | None:
     """Return the document a `document:<id>` reference names, if `user` may attach it to `case`."""
-    match = REFERENCE.match(value or "")
+    match = REFERENCE.match(value) if isinstance(value, str) else None
     if not match:
         return None
     document = db.session.get(Document, int(match.group(1)))
@@ -98,6 +98,9 @@ def attach_files(user: User, form, data: dict, case: Case | None, task_bpmn_id: 
         if field.kind != "file" or field.name not in data:
             continue
         value = data[field.name]
+        if field.name in errors or not isinstance(value, (UploadedFile, str)):
+            data.pop(field.name, None)
+            continue
         if isinstance(value, UploadedFile):
             try:
                 document = store_upload(user, value, doc_type=field.document_type or field.name, case=case,

@@ -175,5 +175,5 @@ def served_form(user: User, task_id: str) -> dict:
     ui = view.bundle.form(task.ui_form) if task.ui_form else {}
     prefill = {key: value for key, value in _prefill(view.form, view.data).items()}
     return {"id": task.id, "case_id": task.case_id, "name": task.bpmn_id, "title": task.title, "lane": task.lane,
-            "due_at": task.due_at.isoformat() if task.due_at else None, "form": view.form.schema, "ui": ui,
+            "due_at": task.due_at.isoformat() if task.due_at else None, "form": view.form.resolved, "ui": ui,
             "data": prefill}
