@@ -28,7 +28,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 catalogs: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d web/translations
+	$(BIN)/pybabel compile --use-fuzzy --statistics -d web/translations
 
 db: $(VENV)/.installed
 	$(BIN)/flask db upgrade

@@ -10,6 +10,9 @@ import sqlalchemy as sa
 from .db import db
 from .models import Case, PendingTask, Pupil, User, utcnow
 
+NEWEST_CASES = 20
+FAILED_CASES = 50
+
 # Roles that see every case of the country, without acting on tasks outside their lanes.
 NATIONAL_ROLES = ("central", "admin")
 
@@ -169,3 +172,37 @@ def visible_cases(user: User, *, state: str | None = None, search: str = "", pag
                            .offset((max(1, page) - 1) * page_size))
     )
     return cases, total
+
+
+@dataclass
+class Monitoring:
+    by_state: list[tuple[str, int]]
+    by_status: list[tuple[str, str, int]]
+    failed: list[Case]
+    newest: list[Case]
+    pending_by_role: list[tuple[str, int, int]]
+
+
+def monitoring_summary(moment) -> Monitoring:
+    """Count cases by state and status and pending tasks by role, and list failed and newest cases."""
+    by_state = list(db.session.execute(
+        sa.select(Case.state, sa.func.count()).group_by(Case.state).order_by(Case.state)
+    ))
+    by_status = list(db.session.execute(
+        sa.select(Case.state, Case.status, sa.func.count()).group_by(Case.state, Case.status)
+        .order_by(Case.state, sa.func.count().desc())
+    ))
+    failed = list(db.session.scalars(
+        sa.select(Case).where(Case.error.is_not(None)).order_by(Case.updated_at.desc()).limit(FAILED_CASES)
+    ))
+    newest = list(db.session.scalars(
+        sa.select(Case).order_by(Case.created_at.desc(), Case.id.desc()).limit(NEWEST_CASES)
+    ))
+    overdue = sa.func.sum(sa.case((PendingTask.due_at < moment, 1), else_=0))
+    pending_by_role = [
+        (role, total, int(late or 0))
+        for role, total, late in db.session.execute(
+            sa.select(PendingTask.role, sa.func.count(), overdue).group_by(PendingTask.role).order_by(PendingTask.role)
+        )
+    ]
+    return Monitoring(by_state, by_status, failed, newest, pending_by_role)

@@ -32,10 +32,22 @@ def handle_service_error(error: ServiceError):
     return render_template("error.html", status=error.status, message=message), error.status
 
 
+HTTP_MESSAGES = {
+    400: "The request could not be understood; check what was sent and try again.",
+    401: "Log in to continue.",
+    403: "You are not allowed to do this.",
+    404: "This page or record was not found; check the address or go back to your inbox.",
+    405: "This address does not accept that kind of request.",
+    413: "What was sent is too large; send smaller files (10 MiB per document at most).",
+    429: "Too many requests; wait a moment and try again.",
+}
+
+
 def handle_http_error(error: HTTPException):
+    message = gettext(HTTP_MESSAGES[error.code]) if error.code in HTTP_MESSAGES else error.description
     if wants_json():
-        return jsonify({"error": error.name.lower().replace(" ", "_"), "message": error.description}), error.code
-    return render_template("error.html", status=error.code, message=error.description), error.code
+        return jsonify({"error": error.name.lower().replace(" ", "_"), "message": message}), error.code
+    return render_template("error.html", status=error.code, message=message), error.code
 
 
 def handle_csrf_error(error: CSRFError):

@@ -80,7 +80,9 @@ def declare(user: User, raw: dict, *, locale: str = "en", keep_uploads_on_error:
 
     pupil = db.session.scalar(sa.select(Pupil).where(Pupil.massar_code == data.get("pupil")))
     if pupil is None or pupil.school_id != user.school_id:
-        raise InvalidData({"pupil": [gettext("Choose a pupil of your school.")]}, forms.to_html_values(form, raw))
+        _finish_failed_submission(uploads, keep_uploads_on_error)
+        raise InvalidData({"pupil": [gettext("Choose a pupil of your school.")]},
+                          forms.to_html_values(form, {**raw, **_references(data)}))
     school = pupil.school
     accident_date = date.fromisoformat(data["accident_date"]) if data.get("accident_date") else steps.now().date()
 

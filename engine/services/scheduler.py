@@ -23,6 +23,7 @@ from . import mail, steps, timers
 log = logging.getLogger("sanad.scheduler")
 
 JOB_ID = "sanad-tick"
+OUTBOX_ROWS_SHOWN = 50
 
 
 def process_name() -> str:
@@ -82,6 +83,10 @@ def status() -> dict:
         "outbox_failed": db.session.scalar(
             sa.select(sa.func.count()).select_from(Notification).where(Notification.email_status == "failed")
         ) or 0,
+        "outbox": list(db.session.scalars(
+            sa.select(Notification).where(Notification.email_status.in_(("pending", "sending", "failed")))
+            .order_by(Notification.id.desc()).limit(OUTBOX_ROWS_SHOWN)
+        )),
         "now": now,
     }
 

@@ -1,0 +1,10 @@
+"""The server-rendered pages: one blueprint, `views`, split into modules by screen."""
+
+from .common import bp, install_template_helpers
+
+
+def init_app(app) -> None:
+    from . import admin_pages, assets, case_pages, lists, process_pages, task_pages  # noqa: F401  (routes)
+
+    install_template_helpers(app)
+    app.register_blueprint(bp)

@@ -1,0 +1,114 @@
+"""Declaring an accident, the case page, and the documents of a case (download, review, replace)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_required
+
+import forms
+from engine.services import cases, documents
+from engine.services.errors import InvalidData
+from forms.uploads import UploadedFile
+from storage.queries import holds_task
+
+from .common import bp, current_locale, roles_required
+
+log = logging.getLogger("sanad.web")
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@roles_required(*cases.DECLARING_ROLES)
+def declare():
+    locale = current_locale()
+    _version, bundle, form = cases.declaration_form(current_user, locale)
+    if request.method == "GET":
+        return render_template("cases/new.html", form=form, bundle=bundle, values={}, errors={})
+
+    raw = forms.parse_html(form, request.form, request.files)
+    try:
+        case = cases.declare(current_user, raw, locale=locale)
+    except InvalidData as error:
+        return render_template("cases/new.html", form=form, bundle=bundle, values=error.values,
+                               errors=error.errors), 422
+    flash(gettext("The accident was declared as case %(reference)s.", reference=case.reference), "success")
+    return redirect(url_for("views.case_page", case_id=case.id))
+
+
+def _render_case(case_id: int, *, review_errors=None, replace_errors=None, status: int = 200):
+    """Render the case page, with the errors of a rejected review or replacement next to their document."""
+    view = cases.case_view(current_user, case_id)
+    held_task_ids = {task.id for task in view.pending if holds_task(current_user, task)}
+    newest = {}
+    for document in view.documents:
+        newest.setdefault(document.doc_type, document)
+    replaceable = {document.id for document in newest.values()
+                   if documents.can_replace(current_user, view.case, document)}
+    diagram = {"xml": view.diagram, "completed": view.completed_ids, "current": view.current_ids}
+    return render_template("cases/show.html", view=view, bundle=view.bundle, held_task_ids=held_task_ids,
+                           replaceable=replaceable, diagram=diagram, review_errors=review_errors or {},
+                           replace_errors=replace_errors or {}), status
+
+
+@bp.route("/cases/<int:case_id>")
+@login_required
+def case_page(case_id: int):
+    return _render_case(case_id)
+
+
+@bp.route("/documents/<int:document_id>")
+@login_required
+def download(document_id: int):
+    path, document = documents.open_document(current_user, document_id)
+    if not Path(path).is_file():
+        log.error("stored file missing", extra={"document_id": document_id, "stored_name": document.stored_name})
+        abort(404)
+    response = send_file(path, mimetype=document.media_type, as_attachment=True,
+                         download_name=document.original_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _case_of_form() -> int:
+    """Return the case id the review or replace form came from, for the redirect back."""
+    try:
+        return int(request.form.get("case_id", ""))
+    except ValueError:
+        abort(400)
+
+
+@bp.route("/documents/<int:document_id>/review", methods=["POST"])
+@login_required
+def review_document(document_id: int):
+    case_id = _case_of_form()
+    try:
+        document = documents.review(current_user, document_id, request.form.get("decision", ""),
+                                    request.form.get("reason", ""))
+    except InvalidData as error:
+        return _render_case(case_id, review_errors={document_id: error.errors}, status=422)
+    if document.status == "rejected":
+        flash(gettext("The document was rejected; the person who uploaded it is notified."), "success")
+    else:
+        flash(gettext("The document was accepted."), "success")
+    return redirect(url_for("views.case_page", case_id=document.case_id, _anchor="documents"))
+
+
+@bp.route("/documents/<int:document_id>/replace", methods=["POST"])
+@login_required
+def replace_document(document_id: int):
+    case_id = _case_of_form()
+    chosen = request.files.get("file")
+    upload = None
+    if chosen is not None and chosen.filename:
+        upload = UploadedFile(filename=Path(chosen.filename.replace("\\", "/")).name, content=chosen.read(),
+                              media_type_declared=(chosen.mimetype or "application/octet-stream"))
+    try:
+        document = documents.replace(current_user, document_id, upload)
+    except InvalidData as error:
+        return _render_case(case_id, replace_errors={document_id: error.errors}, status=422)
+    flash(gettext("Version %(version)s of the document was uploaded.", version=document.version), "success")
+    return redirect(url_for("views.case_page", case_id=document.case_id, _anchor="documents"))
