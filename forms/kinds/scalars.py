@@ -186,6 +186,11 @@ class BooleanField(Field):
         """Tell whether the field renders as two radio buttons instead of a checkbox."""
         return self.widget in ("radio", "select")
 
+    @property
+    def must_tick(self) -> bool:
+        """Tell whether the box must be ticked to submit (the schema allows only `true`)."""
+        return self.schema.get("const") is True or self.schema.get("enum") == [True]
+
     def parse_html(self, values: Any, files: Any) -> Any:
         texts = [item.strip().lower() for item in submitted(values, self.name) if isinstance(item, str)]
         texts = [text for text in texts if text]
@@ -194,7 +199,8 @@ class BooleanField(Field):
         if texts:
             # A checked box sends its value ("true" or the browser default "on"); "false" comes from drafts.
             return texts[-1] not in ("false", "0", "off", "no")
-        return MISSING if self.required else False
+        # An unticked checkbox is an answer ("no"); a box that must be ticked fails on its `const`.
+        return False
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, str):

@@ -8,7 +8,7 @@ import pytest
 from form_samples import make_context
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from forms import Form, UploadedFile, parse_html, parse_json
+from forms import validate, Form, UploadedFile, parse_html, parse_json
 
 
 def form_of(prop: dict, ui: dict | None = None, required: bool = False, **context) -> Form:
@@ -91,8 +91,16 @@ def test_unchecked_optional_checkbox_is_false():
     assert parse_html(form_of({"type": "boolean"}), MultiDict()) == {"value": False}
 
 
-def test_unchecked_required_checkbox_is_absent():
-    assert parse_html(form_of({"type": "boolean"}, required=True), MultiDict()) == {}
+def test_unchecked_required_checkbox_is_false():
+    assert parse_html(form_of({"type": "boolean"}, required=True), MultiDict()) == {"value": False}
+
+
+def test_unchecked_box_that_must_be_ticked_fails_validation():
+    form = form_of({"type": "boolean", "const": True}, required=True)
+
+    _, errors = validate(form, parse_html(form, MultiDict()))
+
+    assert errors == {"value": ["Tick this box to continue."]}
 
 
 def test_unanswered_radio_boolean_is_absent():
