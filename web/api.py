@@ -22,8 +22,7 @@ from werkzeug.exceptions import HTTPException
 import forms
 from engine.services import cases, documents, tasks
 from engine.services.errors import NotFound, ServiceError
-from storage import db
-from storage import queries
+from storage import db, queries
 from storage.accounts import authenticate, issue_token, user_for_token
 from storage.models import utcnow
 

@@ -25,9 +25,7 @@ def handle_service_error(error: ServiceError):
     db.session.rollback()
     message = _message(error)
     if wants_json():
-        body = {"error": error.code, "message": message}
-        if hasattr(error, "errors"):
-            body["errors"] = error.errors
+        body = {"error": error.code, "message": message, "errors": getattr(error, "errors", {})}
         return jsonify(body), error.status
     return render_template("error.html", status=error.status, message=message), error.status
 
@@ -46,14 +44,15 @@ HTTP_MESSAGES = {
 def handle_http_error(error: HTTPException):
     message = gettext(HTTP_MESSAGES[error.code]) if error.code in HTTP_MESSAGES else error.description
     if wants_json():
-        return jsonify({"error": error.name.lower().replace(" ", "_"), "message": message}), error.code
+        body = {"error": error.name.lower().replace(" ", "_"), "message": message, "errors": {}}
+        return jsonify(body), error.code
     return render_template("error.html", status=error.code, message=message), error.code
 
 
 def handle_csrf_error(error: CSRFError):
     message = gettext("The form expired or was sent from another page; reload it and submit again.")
     if wants_json():
-        return jsonify({"error": "csrf", "message": message}), 400
+        return jsonify({"error": "csrf", "message": message, "errors": {}}), 400
     return render_template("error.html", status=400, message=message), 400
 
 
@@ -62,7 +61,7 @@ def handle_unexpected(error: Exception):
     log.exception("unhandled error", extra={"path": request.path, "method": request.method})
     message = gettext("An unexpected error occurred; it was logged. Try again, or contact the administrator.")
     if wants_json():
-        return jsonify({"error": "internal_error", "message": message}), 500
+        return jsonify({"error": "internal_error", "message": message, "errors": {}}), 500
     return render_template("error.html", status=500, message=message), 500
 
 
