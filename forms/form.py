@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -53,10 +55,7 @@ class Form:
         if not isinstance(ui_schema, dict):
             raise FormSchemaError("the UI schema must be an object")
         resolved = resolve(schema, context)
-        try:
-            Draft202012Validator.check_schema(resolved)
-        except SchemaError as error:
-            raise FormSchemaError(f"invalid JSON Schema at {'/'.join(map(str, error.path))}: {error.message}") from error
+        _check_schema(json.dumps(resolved, sort_keys=True, default=str))
 
         bounds = date_bounds(schema, context)
         notes = _conditional_notes(resolved, context)
@@ -224,3 +223,12 @@ def _without_multiple_of(schema: dict) -> dict:
             prop["items"] = {key: value for key, value in prop["items"].items() if key != "multipleOf"}
         properties[name] = prop
     return {**schema, "properties": properties}
+
+
+@functools.lru_cache(maxsize=512)
+def _check_schema(encoded: str) -> None:
+    """Check a resolved schema once per distinct content; checking costs milliseconds, a cache hit microseconds."""
+    try:
+        Draft202012Validator.check_schema(json.loads(encoded))
+    except SchemaError as error:
+        raise FormSchemaError(f"invalid JSON Schema at {'/'.join(map(str, error.path))}: {error.message}") from error
