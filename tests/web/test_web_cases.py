@@ -29,7 +29,7 @@ def test_declaration_with_pdf_upload(app, login_as, pdf_bytes, web_helpers):
     assert "rapport.pdf" in html
     assert 'id="diagram"' in html
     assert 'type="application/json" id="diagram-data"' in html
-    assert "bpmn-viewer.production.min.js" in html
+    assert "bpmn-navigated-viewer.production.min.js" in html
     assert "AS-" in html
 
     document_id = DOCUMENT_LINK.search(html).group(1)

@@ -1,4 +1,5 @@
-// Draw the case's process diagram with the bpmn-js viewer and mark completed and current steps.
+// Draw the case's process diagram with the bpmn-js navigated viewer (drag to pan, Ctrl + wheel to zoom),
+// mark completed and current steps, and bring the first current step into view.
 (function () {
   "use strict";
 
@@ -18,6 +19,9 @@
     return;
   }
 
+  // Below this scale the labels of a fitted, wide diagram are too small to read.
+  var MIN_READABLE_ZOOM = 0.6;
+
   container.classList.add("diagram-ready");
   var viewer = new window.BpmnJS({ container: container });
 
@@ -30,12 +34,27 @@
     });
   }
 
+  function firstDrawn(registry, ids) {
+    var found = (ids || []).filter(function (id) {
+      return registry.get(id);
+    });
+    return found.length ? registry.get(found[0]) : null;
+  }
+
   viewer.importXML(data.xml).then(function () {
     var canvas = viewer.get("canvas");
     var registry = viewer.get("elementRegistry");
     canvas.zoom("fit-viewport");
     mark(canvas, registry, data.completed, "sanad-completed");
     mark(canvas, registry, data.current, "sanad-current");
+
+    var current = firstDrawn(registry, data.current);
+    if (current) {
+      if (canvas.zoom() < MIN_READABLE_ZOOM) {
+        canvas.zoom(MIN_READABLE_ZOOM);
+      }
+      canvas.scrollToElement(current, 80);
+    }
   }).catch(function (error) {
     container.classList.remove("diagram-ready");
     if (window.console) {

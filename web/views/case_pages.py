@@ -1,4 +1,4 @@
-"""Declaring an accident, the case page, and the documents of a case (download, review, replace)."""
+"""Declaring an accident, the case page, and the documents of a case (download, review, replace, add)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 import forms
-from engine.services import cases, documents
+from engine.services import attachments, cases, documents
 from engine.services.errors import InvalidData
 from forms.uploads import UploadedFile
 from storage.queries import holds_task
@@ -38,8 +38,9 @@ def declare():
     return redirect(url_for("views.case_page", case_id=case.id))
 
 
-def _render_case(case_id: int, *, review_errors=None, replace_errors=None, status: int = 200):
-    """Render the case page, with the errors of a rejected review or replacement next to their document."""
+def _render_case(case_id: int, *, review_errors=None, replace_errors=None, add_errors=None, add_values=None,
+                 status: int = 200):
+    """Render the case page, with the errors of a rejected review, replacement or addition next to their form."""
     view = cases.case_view(current_user, case_id)
     held_task_ids = {task.id for task in view.pending if holds_task(current_user, task)}
     newest = {}
@@ -48,9 +49,12 @@ def _render_case(case_id: int, *, review_errors=None, replace_errors=None, statu
     replaceable = {document.id for document in newest.values()
                    if documents.can_replace(current_user, view.case, document)}
     diagram = {"xml": view.diagram, "completed": view.completed_ids, "current": view.current_ids}
+    can_add = attachments.can_add(current_user, view.case)
+    document_types = attachments.document_types(view.case) if can_add else []
     return render_template("cases/show.html", view=view, bundle=view.bundle, held_task_ids=held_task_ids,
                            replaceable=replaceable, diagram=diagram, review_errors=review_errors or {},
-                           replace_errors=replace_errors or {}), status
+                           replace_errors=replace_errors or {}, can_add=can_add, document_types=document_types,
+                           add_errors=add_errors or {}, add_values=add_values or {}), status
 
 
 @bp.route("/cases/<int:case_id>")
@@ -97,15 +101,33 @@ def review_document(document_id: int):
     return redirect(url_for("views.case_page", case_id=document.case_id, _anchor="documents"))
 
 
+def _posted_file() -> UploadedFile | None:
+    """Return the form's `file` input as an upload, or None when no file was chosen."""
+    chosen = request.files.get("file")
+    if chosen is None or not chosen.filename:
+        return None
+    return UploadedFile(filename=Path(chosen.filename.replace("\\", "/")).name, content=chosen.read(),
+                        media_type_declared=(chosen.mimetype or "application/octet-stream"))
+
+
+@bp.route("/cases/<int:case_id>/documents", methods=["POST"])
+@login_required
+def add_document(case_id: int):
+    doc_type = request.form.get("doc_type", "").strip()
+    try:
+        document = attachments.add_document(current_user, case_id, doc_type, _posted_file())
+    except InvalidData as error:
+        return _render_case(case_id, add_errors=error.errors, add_values=error.values, status=422)
+    flash(gettext("The document was added to the case (version %(version)s).", version=document.version),
+          "success")
+    return redirect(url_for("views.case_page", case_id=case_id, _anchor="documents"))
+
+
 @bp.route("/documents/<int:document_id>/replace", methods=["POST"])
 @login_required
 def replace_document(document_id: int):
     case_id = _case_of_form()
-    chosen = request.files.get("file")
-    upload = None
-    if chosen is not None and chosen.filename:
-        upload = UploadedFile(filename=Path(chosen.filename.replace("\\", "/")).name, content=chosen.read(),
-                              media_type_declared=(chosen.mimetype or "application/octet-stream"))
+    upload = _posted_file()
     try:
         document = documents.replace(current_user, document_id, upload)
     except InvalidData as error:

@@ -73,6 +73,9 @@ DETAIL_LABELS = {
     "decision": _l("Decision"),
     "reason": _l("Reason"),
     "end_state": _l("Outcome"),
+    "guardian": _l("Guardian"),
+    "previous_guardian_id": _l("Previous guardian account"),
+    "tasks_moved": _l("Steps handed to the guardian"),
 }
 
 CASE_STATE_LABELS = {"open": _l("Open"), "closed": _l("Closed")}
@@ -85,6 +88,8 @@ EVENT_LABELS = {
     "case_closed": _l("Case closed"),
     "document_reviewed": _l("Document checked"),
     "document_replaced": _l("Document replaced"),
+    "document_added": _l("Document added"),
+    "guardian_linked": _l("Guardian account linked"),
     "timer_fired": _l("Deadline reached"),
 }
 
