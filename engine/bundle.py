@@ -33,7 +33,7 @@ from .sandbox import check_source
 DEFAULT_PROCESS_ID = 'school_accident'
 ROLES = ('school', 'parent', 'province', 'region', 'central')
 END_STATES = ('closed_insurer', 'closed_dahir', 'closed_no_entitlement', 'closed_judgment',
-              'transferred_work_accident', 'out_of_scope')
+              'transferred_work_accident', 'out_of_scope', 'suspended')
 
 BPMN_NS = 'http://www.omg.org/spec/BPMN/20100524/MODEL'
 SPIFF_NS = 'http://spiffworkflow.org/bpmn/schema/1.0/core'

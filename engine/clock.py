@@ -1,16 +1,25 @@
-"""The application's clock: real UTC time, which tests can freeze or move forward."""
+"""The application's clock: real UTC time, which tests can freeze or move forward.
+
+The environment variable SANAD_CLOCK_OFFSET_SECONDS (a number of seconds, default 0) starts the clock that far
+ahead of the system time. It lets a test run `flask scheduler --once` in a subprocess as if days had passed;
+production leaves it unset.
+"""
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta, timezone
+
+OFFSET_VARIABLE = "SANAD_CLOCK_OFFSET_SECONDS"
 
 
 class Clock:
     """UTC time with an optional fixed point and offset, shared by the engine, the services and the scheduler."""
 
-    def __init__(self):
+    def __init__(self, offset: timedelta = timedelta()):
         self._frozen: datetime | None = None
-        self._offset = timedelta()
+        self._base_offset = offset
+        self._offset = offset
 
     def now(self) -> datetime:
         base = self._frozen if self._frozen is not None else datetime.now(timezone.utc)
@@ -28,11 +37,23 @@ class Clock:
         self._offset += delta
 
     def reset(self) -> None:
+        """Unfreeze the clock and return to the offset it started with."""
         self._frozen = None
-        self._offset = timedelta()
+        self._offset = self._base_offset
 
 
-clock = Clock()
+def offset_from_environment() -> timedelta:
+    """Return the start offset named by SANAD_CLOCK_OFFSET_SECONDS; raise ValueError if it is not a number."""
+    raw = os.environ.get(OFFSET_VARIABLE, "").strip()
+    if not raw:
+        return timedelta()
+    try:
+        return timedelta(seconds=float(raw))
+    except ValueError:
+        raise ValueError(f"{OFFSET_VARIABLE} must be a number of seconds, not {raw!r}") from None
+
+
+clock = Clock(offset_from_environment())
 
 
 class _ClockDatetime(datetime):

@@ -15,7 +15,7 @@ from flask_babel import force_locale, gettext
 from storage import db
 from storage.models import Notification
 
-from . import steps
+from . import steps, versions
 
 log = logging.getLogger("sanad.mail")
 
@@ -50,10 +50,16 @@ def compose(notification: Notification) -> EmailMessage:
     user = notification.user
     params = {"reference": "", "title": "", "task": "", "notice": "", "due_at": "", "reason": "", "missed": 1,
               **notification.params}
+    locale = user.locale or "fr"
     if notification.case is not None:
         params["reference"] = notification.case.reference
+        # Step and notice names are the diagram's English names, translated by the case's process version.
+        bundle = versions.bundle_for(notification.case.process_version)
+        for key in ("title", "task", "notice"):
+            if params.get(key):
+                params[key] = bundle.translate(locale, params[key])
     base_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    with force_locale(user.locale or "fr"):
+    with force_locale(locale):
         subject = "Sanad – " + gettext(SUBJECTS.get(notification.kind, "%(reference)s"), **params)
         lines = [gettext(BODIES.get(notification.kind, "%(reference)s"), **params)]
         if params.get("late"):

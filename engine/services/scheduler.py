@@ -36,7 +36,7 @@ def tick(app, name: str | None = None) -> dict:
         started = steps.now()
         tick_seconds = app.config["SCHEDULER_TICK_SECONDS"]
         oldest_due = db.session.scalar(
-            sa.select(sa.func.min(Case.next_timer_at)).where(Case.state == "open", Case.next_timer_at <= started)
+            sa.select(sa.func.min(Case.next_timer_at)).where(timers.due_filter(started))
         )
         lag_ms = int((started - oldest_due).total_seconds() * 1000) if oldest_due else 0
         try:
@@ -63,7 +63,7 @@ def _heartbeat(name: str, figures: dict) -> None:
     row.delivered = figures["delivered"]
     row.failures = figures["failures"]
     row.due_instances = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Case).where(Case.state == "open", Case.next_timer_at <= steps.now())
+        sa.select(sa.func.count()).select_from(Case).where(timers.due_filter(steps.now()))
     ) or 0
     db.session.commit()
 
@@ -74,7 +74,7 @@ def status() -> dict:
     return {
         "heartbeats": list(db.session.scalars(sa.select(SchedulerHeartbeat).order_by(SchedulerHeartbeat.name))),
         "due_instances": db.session.scalar(
-            sa.select(sa.func.count()).select_from(Case).where(Case.state == "open", Case.next_timer_at <= now)
+            sa.select(sa.func.count()).select_from(Case).where(timers.due_filter(now))
         ) or 0,
         "outbox_backlog": db.session.scalar(
             sa.select(sa.func.count()).select_from(Notification)

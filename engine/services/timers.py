@@ -18,10 +18,20 @@ from . import reminders, steps
 log = logging.getLogger("sanad.scheduler")
 
 
+def due_filter(now: datetime):
+    """Return the SQL condition of an open case whose earliest timer is due at `now`.
+
+    SpiffWorkflow 3.2 fires a timer only when its due time is strictly before the current time, so a case due
+    exactly at `now` is not due yet. The state test goes through a function because SQLite, without ANALYZE
+    statistics, otherwise picks the index on `state` and reads every open case (0.1 s per query at 200,000 cases).
+    """
+    return sa.and_(Case.next_timer_at < now, sa.func.coalesce(Case.state, "") == "open")
+
+
 def due_case_ids(now: datetime, limit: int) -> list[int]:
     """Return the ids of open cases whose earliest timer is due, soonest first (one indexed query)."""
     return list(db.session.scalars(
-        sa.select(Case.id).where(Case.next_timer_at <= now, Case.state == "open")
+        sa.select(Case.id).where(due_filter(now))
         .order_by(Case.next_timer_at).limit(limit)
     ))
 
@@ -41,7 +51,7 @@ def fire_case(case_id: int, now: datetime, *, late_after: timedelta) -> bool:
     by timers that fell due more than `late_after` ago are marked late.
     """
     case = _lock_if_free(case_id)
-    if case is None or case.state != "open" or case.next_timer_at is None or case.next_timer_at > now:
+    if case is None or case.state != "open" or case.next_timer_at is None or case.next_timer_at >= now:
         db.session.rollback()
         return False
     late = now - case.next_timer_at > late_after
