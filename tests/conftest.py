@@ -53,6 +53,11 @@ def app(tmp_path_factory):
             assert result.exit_code == 0, result.output
         db.session.remove()
     yield app
+    with app.app_context():
+        from storage import db
+
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _drop_everything(db) -> None:
