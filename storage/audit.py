@@ -38,15 +38,18 @@ def append(case_id: int, kind: str, *, actor=None, **fields) -> AuditEvent:
     previous = db.session.scalar(
         sa.select(AuditEvent.sha256).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id.desc()).limit(1)
     )
+    # Every hashed column gets its value here, before hashing: a column default applied later at insert
+    # time would make the stored row differ from what was hashed.
+    values = {"task_id": None, "bpmn_id": None, "title": "", "lane": "", "on_behalf_of_guardian": False, **fields}
     event = AuditEvent(
         case_id=case_id,
         kind=kind,
-        at=fields.pop("at", None) or utcnow(),
+        at=values.pop("at", None) or utcnow(),
         actor_id=actor.id if actor is not None else None,
         actor_role=actor.role if actor is not None else "",
         previous_sha256=previous or "",
-        details=fields.pop("details", None) or {},
-        **fields,
+        details=values.pop("details", None) or {},
+        **values,
     )
     event.sha256 = _digest(event)
     db.session.add(event)

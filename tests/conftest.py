@@ -14,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 
 from engine.clock import clock
+from support import DEMO_PASSWORD, MINIMAL_PDF
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO_PASSWORD = "test-password-123"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 # Tables emptied after every test, children first.
@@ -166,10 +166,6 @@ def api_token(client):
     return _token
 
 
-MINIMAL_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
 
 
 @pytest.fixture

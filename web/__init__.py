@@ -30,8 +30,10 @@ def create_app(test_config=None):
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
 
-    from . import auth, errors, views, api, cli
+    from . import auth, errors, views, api, cli, health, logging
 
+    logging.init_app(app)
+    health.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     views.init_app(app)
@@ -41,4 +43,19 @@ def create_app(test_config=None):
     from engine.services import documents
 
     documents.init_app(app)
+    app.before_request(_start_write_transaction)
     return app
+
+
+def _start_write_transaction():
+    """Open a write transaction before any request that may write, so SQLite writers queue instead of failing.
+
+    Reads followed by a write in one deferred SQLite transaction can fail at once with "database is locked"
+    when another writer commits in between; starting with BEGIN IMMEDIATE makes the second writer wait.
+    """
+    from flask import request
+
+    from engine.services.steps import begin_write
+
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        begin_write()

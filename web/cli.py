@@ -119,7 +119,50 @@ def scheduler_command(once):
     scheduler.run_forever(app)
 
 
+maintenance_cli = AppGroup("maintenance", help="Sweep orphaned upload files and check stored cases.")
+
+
+@maintenance_cli.command("sweep")
+@click.option("--older-than-minutes", default=60, show_default=True, type=click.IntRange(min=1),
+              help="Delete only unreferenced files older than this many minutes.")
+@click.option("--staged-days", default=14, show_default=True, type=click.IntRange(min=1),
+              help="Delete staged uploads that were never submitted after this many days.")
+def maintenance_sweep_command(older_than_minutes, staged_days):
+    """Delete upload files that no document names, and staged uploads abandoned for too long."""
+    from datetime import timedelta
+
+    from engine.services import maintenance
+
+    result = maintenance.sweep_orphan_files(timedelta(minutes=older_than_minutes),
+                                            staged_older_than=timedelta(days=staged_days))
+    click.echo(f"Deleted {result.orphan_files} orphan file(s), {result.partial_files} partial file(s), "
+               f"{result.staged_documents} staged document(s) and {result.staged_files} of their file(s).")
+
+
+@maintenance_cli.command("check")
+@click.option("--case", "case_id", type=int, default=None, help="Check only the case with this id.")
+def maintenance_check_command(case_id):
+    """Check that each case's pending tasks, summary, timer, audit chain and files agree with its workflow."""
+    from engine.services import maintenance
+    from storage.models import Case
+
+    if case_id is not None:
+        case = db.session.get(Case, case_id)
+        if case is None:
+            click.echo(f"Case {case_id} was not found.", err=True)
+            sys.exit(2)
+        checked, problems = 1, maintenance.check_case_consistency(case)
+    else:
+        checked, problems = maintenance.check_all_cases()
+    for problem in problems:
+        click.echo(problem, err=True)
+    click.echo(f"Checked {checked} case(s): {len(problems)} problem(s) found.")
+    if problems:
+        sys.exit(1)
+
+
 def init_app(app) -> None:
+    app.cli.add_command(maintenance_cli)
     app.cli.add_command(processes_cli)
     app.cli.add_command(seed_command)
     app.cli.add_command(serve_command)

@@ -31,6 +31,11 @@ DEFAULTS = {
     # Run the timer scheduler inside the web process (the `make run` default).
     "SCHEDULER_ENABLED": False,
     "SCHEDULER_TICK_SECONDS": 10,
+    # Make /readyz fail when no scheduler has ticked within 3 × SCHEDULER_TICK_SECONDS; leave it off where no
+    # scheduler process runs beside the web workers.
+    "SCHEDULER_REQUIRED": False,
+    # "json" writes one JSON object per log line, with the request id; "plain" is readable text for development.
+    "LOG_FORMAT": "plain",
     "MAIL_SERVER": "",
     "MAIL_PORT": 25,
     "MAIL_USE_TLS": False,
@@ -51,6 +56,8 @@ ENVIRONMENT_NAMES = {
     "DEMO_PASSWORD": "DEMO_PASSWORD",
     "SECRET_KEY": "SECRET_KEY",
     "SCHEDULER_TICK_SECONDS": "SCHEDULER_TICK_SECONDS",
+    "SCHEDULER_REQUIRED": "SCHEDULER_REQUIRED",
+    "LOG_FORMAT": "LOG_FORMAT",
     "MAIL_SERVER": "MAIL_SERVER",
     "MAIL_PORT": "MAIL_PORT",
     "MAIL_USE_TLS": "MAIL_USE_TLS",
@@ -60,7 +67,17 @@ ENVIRONMENT_NAMES = {
 }
 
 _INTEGER_SETTINGS = {"UPLOAD_MAX_BYTES", "SCHEDULER_TICK_SECONDS", "MAIL_PORT", "API_TOKEN_TTL_SECONDS"}
-_BOOLEAN_SETTINGS = {"MAIL_USE_TLS", "SCHEDULER_ENABLED"}
+_BOOLEAN_SETTINGS = {"MAIL_USE_TLS", "SCHEDULER_ENABLED", "SCHEDULER_REQUIRED"}
+
+# Connection pool of a PostgreSQL server; each web worker and scheduler process has its own pool.
+POSTGRESQL_ENGINE_OPTIONS = {
+    "pool_size": 5,
+    "max_overflow": 5,
+    "pool_timeout": 30,
+    # Drop connections the server or a proxy closed while idle, instead of failing the next request.
+    "pool_pre_ping": True,
+    "pool_recycle": 1800,
+}
 
 
 def _convert(name, text):
@@ -85,6 +102,14 @@ def load(app, test_config=None):
     instance.mkdir(parents=True, exist_ok=True)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'sanad.sqlite3'}"
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith(("postgres://", "postgresql://")):
+        # The installed driver is psycopg 3; SQLAlchemy's bare "postgresql" would look for psycopg2.
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**POSTGRESQL_ENGINE_OPTIONS,
+                                                   **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     if not app.config["DOCUMENTS_DIR"]:
         app.config["DOCUMENTS_DIR"] = str(instance / "documents")
     if not app.config.get("SECRET_KEY"):

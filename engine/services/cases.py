@@ -71,6 +71,7 @@ def declare(user: User, raw: dict, *, locale: str = "en", keep_uploads_on_error:
     `raw` is what `forms.parse_html` or `forms.parse_json` returned. Raises InvalidData with every field error;
     uploads that were valid are kept (staged) so a corrected form need not send them again.
     """
+    steps.begin_write()
     version, bundle, form = declaration_form(user, locale)
     data, errors = forms.validate(form, raw)
     uploads = documents.attach_files(user, form, data, None, "start", errors)
@@ -129,14 +130,15 @@ def _references(data: dict) -> dict:
 
 
 def _finish_failed_submission(uploads: list[Document], keep: bool) -> None:
-    """Commit the staged uploads of a rejected form so the user keeps them, or drop them entirely."""
-    if keep:
+    """Commit the staged uploads of a rejected form so the user keeps them, or drop them entirely.
+
+    Dropping rolls back: the files this request wrote are then deleted by the documents module's rollback
+    hook, while staged files of earlier requests that the form referred to stay with their rows.
+    """
+    if keep and uploads:
         db.session.commit()
         return
-    names = [document.stored_name for document in uploads]
     db.session.rollback()
-    for name in names:
-        documents.store().delete(name)
 
 
 def summary(form, data: dict) -> dict:

@@ -7,6 +7,8 @@ import re
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from storage import db
 from storage.files import DocumentStore, UploadRejected
@@ -36,6 +38,38 @@ def store() -> DocumentStore:
     return current_app.extensions["sanad_documents"]
 
 
+# Session.info key of the files written during the session's current transaction, as (store, stored name).
+WRITTEN_FILES = "sanad_written_files"
+
+
+def _remember_written(stored_name: str) -> None:
+    db.session.info.setdefault(WRITTEN_FILES, []).append((store(), stored_name))
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_written_files(session) -> None:
+    session.info.pop(WRITTEN_FILES, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _delete_uncommitted_files(session, transaction) -> None:
+    """Delete the files written during a transaction that ended without a commit (an error, a rollback).
+
+    Their document rows were never stored, so the files would be orphans; a crash between the write and the
+    commit is left to `maintenance.sweep_orphan_files`.
+    """
+    if transaction.parent is not None or transaction.nested:
+        return
+    written = session.info.pop(WRITTEN_FILES, None)
+    for file_store, stored_name in written or ():
+        try:
+            file_store.delete(stored_name)
+        except OSError as exc:
+            log.error("uncommitted upload could not be deleted", extra={"stored_name": stored_name, "error": str(exc)})
+            continue
+        log.info("uncommitted upload deleted", extra={"stored_name": stored_name})
+
+
 def upload_error(exc: UploadRejected) -> tuple[str, dict]:
     """Return the message id and parameters that describe a rejected upload to the user."""
     params = dict(exc.params)
@@ -51,6 +85,7 @@ def store_upload(user: User, upload, *, doc_type: str, case: Case | None, task_b
     Raises UploadRejected when the content is empty, too large or of an unsupported type.
     """
     stored = store().save(upload.content, upload.filename)
+    _remember_written(stored.stored_name)
     document = Document(
         case_id=case.id if case is not None else None,
         doc_type=doc_type,
@@ -175,6 +210,7 @@ def review(user: User, document_id: int, decision: str, reason: str = "") -> Doc
     """Accept or reject one document version; a rejection needs a reason and notifies whoever must replace it."""
     from . import steps
 
+    steps.begin_write()
     document, case = _visible_document(user, document_id)
     if not can_review(user, case):
         raise Forbidden("Only the provincial directorate, the AREF or the DAJC can check the documents of this case.")
@@ -226,6 +262,7 @@ def replace(user: User, document_id: int, upload) -> Document:
     """Upload a new version of a document; the earlier versions stay as they were."""
     from . import steps
 
+    steps.begin_write()
     document, case = _visible_document(user, document_id)
     if not can_replace(user, case, document):
         raise Forbidden("Only the person who uploaded this document, or their school, can replace it.")

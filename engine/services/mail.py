@@ -75,14 +75,43 @@ def compose(notification: Notification) -> EmailMessage:
     return message
 
 
-def _send(message: EmailMessage) -> None:
-    config = current_app.config
-    with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=30) as smtp:
-        if config["MAIL_USE_TLS"]:
-            smtp.starttls(context=ssl.create_default_context())
-        if config["MAIL_USERNAME"]:
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(message)
+class _Connection:
+    """One SMTP session reused for a whole delivery batch, reopened after any error."""
+
+    def __init__(self):
+        self.smtp: smtplib.SMTP | None = None
+
+    def send(self, message: EmailMessage) -> None:
+        if self.smtp is None:
+            self.smtp = self._open()
+        try:
+            self.smtp.send_message(message)
+        except (OSError, smtplib.SMTPException):
+            self.close()
+            raise
+
+    @staticmethod
+    def _open() -> smtplib.SMTP:
+        config = current_app.config
+        smtp = smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=30)
+        try:
+            if config["MAIL_USE_TLS"]:
+                smtp.starttls(context=ssl.create_default_context())
+            if config["MAIL_USERNAME"]:
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
+            raise
+        return smtp
+
+    def close(self) -> None:
+        if self.smtp is None:
+            return
+        try:
+            self.smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            self.smtp.close()
+        self.smtp = None
 
 
 def _claim(notification_id: int, now: datetime) -> bool:
@@ -113,6 +142,14 @@ def deliver(now: datetime | None = None, *, limit: int = 200) -> tuple[int, int]
         ).order_by(Notification.id).limit(limit)
     ))
     db.session.rollback()
+    connection = _Connection()
+    try:
+        return _deliver_each(candidates, now, connection)
+    finally:
+        connection.close()
+
+
+def _deliver_each(candidates: list[int], now: datetime, connection: _Connection) -> tuple[int, int]:
     sent = failed = 0
     for notification_id in candidates:
         if not _claim(notification_id, now):
@@ -124,7 +161,7 @@ def deliver(now: datetime | None = None, *, limit: int = 200) -> tuple[int, int]
             db.session.commit()
             continue
         try:
-            _send(compose(notification))
+            connection.send(compose(notification))
         except (OSError, smtplib.SMTPException) as exc:
             notification.email_attempts += 1
             notification.email_error = f"{type(exc).__name__}: {exc}"[:1000]

@@ -18,12 +18,13 @@ import sqlalchemy as sa
 from storage import db
 from storage.models import Case, Notification, SchedulerHeartbeat
 
-from . import mail, steps, timers
+from . import maintenance, mail, steps, timers
 
 log = logging.getLogger("sanad.scheduler")
 
 JOB_ID = "sanad-tick"
 OUTBOX_ROWS_SHOWN = 50
+SWEEP_INTERVAL = timedelta(hours=1)
 
 
 def process_name() -> str:
@@ -42,6 +43,7 @@ def tick(app, name: str | None = None) -> dict:
         try:
             fired = timers.fire_due(started, late_after=timedelta(seconds=2 * tick_seconds))
             sent, failed = mail.deliver(started)
+            _sweep_if_due(app, started)
         except Exception:
             db.session.rollback()
             log.exception("scheduler tick failed")
@@ -50,6 +52,15 @@ def tick(app, name: str | None = None) -> dict:
         _heartbeat(name or process_name(), figures)
         db.session.remove()
         return figures
+
+
+def _sweep_if_due(app, now) -> None:
+    """Remove orphaned upload files at most once per SWEEP_INTERVAL in this process (each sweep lists the folder)."""
+    last = app.extensions.get("sanad_last_sweep")
+    if last is not None and now - last < SWEEP_INTERVAL:
+        return
+    app.extensions["sanad_last_sweep"] = now
+    maintenance.sweep_orphan_files()
 
 
 def _heartbeat(name: str, figures: dict) -> None:

@@ -7,17 +7,26 @@ from importlib.metadata import version as package_version
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import OperationalError
 
 from engine import workflow
 from engine.clock import clock, install_in_spiffworkflow
 from storage import audit, db
+from storage.db import SQLITE_BEGIN_OPTION
 from storage.models import Case, PendingTask, User
 
 from . import notifications, versions
+from .errors import Conflict
 
 log = logging.getLogger("sanad.engine")
 
 ENGINE_VERSION = f"spiff-{package_version('SpiffWorkflow')}"
+
+# How long a PostgreSQL writer waits for another one's row lock before giving up; SQLite's busy timeout
+# (storage.db.SQLITE_BUSY_TIMEOUT_MS) bounds the same wait there.
+LOCK_TIMEOUT_MS = 30000
+# SQLSTATE of PostgreSQL's lock_not_available, raised when lock_timeout expires.
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 def now():
@@ -31,11 +40,56 @@ def script_engine():
     return workflow.make_script_engine(timeout_seconds=timeout, clock=clock.now)
 
 
+def begin_write() -> None:
+    """End the read transaction the request may have opened, and start the write transaction of one step.
+
+    On SQLite the new transaction starts with BEGIN IMMEDIATE, so this waits for any other writer and every
+    read that follows returns its committed rows. On PostgreSQL the transaction starts as usual with a bounded
+    lock wait, and `lock_case` serialises the writers of one case. Raises Conflict when the wait times out.
+    """
+    session = db.session()
+    if session.in_transaction():
+        # Commit, not roll back: a read transaction has nothing to lose, and anything pending is kept.
+        session.commit()
+    try:
+        if session.get_bind().dialect.name == "sqlite":
+            session.connection(execution_options={SQLITE_BEGIN_OPTION: "immediate"})
+        else:
+            session.execute(sa.text(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}"))
+    except OperationalError as exc:
+        if is_lock_timeout(exc):
+            raise _busy(exc) from exc
+        raise
+
+
+def _busy(exc: OperationalError) -> Conflict:
+    session = db.session
+    session.rollback()
+    log.warning("write lock wait timed out", extra={"error": str(exc.orig)})
+    return Conflict("Another change to this case is still being saved; try again in a moment.")
+
+
+def is_lock_timeout(exc: OperationalError) -> bool:
+    """Tell whether a database error is a lock wait that timed out (SQLite busy, PostgreSQL lock_timeout)."""
+    code = getattr(exc.orig, "sqlstate", None)
+    return code == LOCK_NOT_AVAILABLE or "database is locked" in str(exc.orig)
+
+
 def lock_case(case_id: int) -> Case | None:
-    """Load a case for update: a row lock on PostgreSQL; on SQLite the version column catches a second writer."""
-    return db.session.scalar(
-        sa.select(Case).where(Case.id == case_id).with_for_update().execution_options(populate_existing=True)
-    )
+    """Load a case for update and return it, or None when it does not exist.
+
+    PostgreSQL takes a row lock (SELECT … FOR UPDATE) that a concurrent writer waits for. SQLite has no row
+    locks, so the caller must have called `begin_write`, whose BEGIN IMMEDIATE already took the database's
+    write lock. The version column catches a writer that skipped it. Raises Conflict when the wait times out.
+    """
+    try:
+        return db.session.scalar(
+            sa.select(Case).where(Case.id == case_id).with_for_update().execution_options(populate_existing=True)
+        )
+    except OperationalError as exc:
+        if is_lock_timeout(exc):
+            raise _busy(exc) from exc
+        raise
 
 
 def load(case: Case):

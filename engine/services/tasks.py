@@ -99,6 +99,7 @@ def _prefill(form: forms.Form, data: dict) -> dict:
 
 def save_draft(user: User, task_id: str, raw: dict, locale: str = "en") -> None:
     """Keep what the user typed, without validating it; uploaded files are stored and kept as staged documents."""
+    steps.begin_write()
     task = get_task(user, task_id)
     bundle = versions.bundle_for(task.case.process_version)
     form = _form_for(task, bundle, locale, {})
@@ -121,9 +122,11 @@ def complete(user: User, task_id: str, raw: dict, *, locale: str = "en", keep_up
     Raises InvalidData (all field errors, with the values to refill the form), Conflict when someone else
     completed the task first, NotFound outside the user's scope, ProcessFailure when a diagram script fails.
     """
+    steps.begin_write()
     task = get_task(user, task_id)
     case = steps.lock_case(task.case_id)
-    if db.session.get(PendingTask, task_id) is None:
+    # Checked again under the lock: a concurrent completion may have committed while this one waited.
+    if case is None or not _still_pending(task_id):
         raise _conflict(task_id)
     bundle, wf = steps.load(case)
     ready = {item.id: item for item in workflow.ready_tasks(bundle, wf)}
@@ -137,6 +140,26 @@ def complete(user: User, task_id: str, raw: dict, *, locale: str = "en", keep_up
         cases._finish_failed_submission(uploads, keep_uploads_on_error)
         raise InvalidData(errors, forms.to_html_values(form, {**raw, **cases._references(data)}))
 
+    case_id, bpmn_id = case.id, task.bpmn_id
+    try:
+        _run_step(user, task, case, bundle, wf, form, data, uploads)
+    except StaleDataError as exc:
+        # Another writer saved the case after it was read here: the version column rejected this update.
+        db.session.rollback()
+        log.warning("task completion lost a race", extra={"case_id": case_id, "task_id": task_id})
+        raise _conflict(task_id) from exc
+    log.info("task completed", extra={"case_id": case_id, "task_id": task_id, "bpmn_id": bpmn_id})
+    return case
+
+
+def _still_pending(task_id: str) -> bool:
+    """Tell whether the task's pending row exists, reading the database rather than the session's identity map."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(PendingTask).where(PendingTask.id == task_id)) > 0
+
+
+def _run_step(user: User, task: PendingTask, case: Case, bundle, wf, form, data: dict, uploads: list) -> None:
+    """Complete the task in the engine and commit everything that follows from it, or roll all of it back."""
+    task_id = task.id
     title, lane, bpmn_id = task.title, task.lane, task.bpmn_id
     on_behalf = task.role == "parent" and user.role == "school"
     since = time.time()
@@ -159,13 +182,7 @@ def complete(user: User, task_id: str, raw: dict, *, locale: str = "en", keep_up
     db.session.execute(sa.delete(TaskDraft).where(TaskDraft.task_id == task_id))
     steps.notify_holders(case, created)
     reminders.apply(case, bundle, notices.collect(wf, since))
-    try:
-        db.session.commit()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise _conflict(task_id) from exc
-    log.info("task completed", extra={"case_id": case.id, "task_id": task_id, "bpmn_id": bpmn_id})
-    return case
+    db.session.commit()
 
 
 def served_form(user: User, task_id: str) -> dict:

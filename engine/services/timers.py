@@ -50,6 +50,7 @@ def fire_case(case_id: int, now: datetime, *, late_after: timedelta) -> bool:
     A case that another process advanced meanwhile (its `next_timer_at` moved) is left alone. Notices raised
     by timers that fell due more than `late_after` ago are marked late.
     """
+    steps.begin_write()
     case = _lock_if_free(case_id)
     if case is None or case.state != "open" or case.next_timer_at is None or case.next_timer_at >= now:
         db.session.rollback()

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from api_helpers import DEMO_USERS, SCHOOL
-from conftest import DEMO_PASSWORD
+from support import DEMO_PASSWORD
 
 TOKEN_URL = "/api/v1/auth/token"
 
