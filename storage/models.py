@@ -175,7 +175,8 @@ class ProcessVersion(db.Model):
     process_id: Mapped[str] = mapped_column(sa.String(120), index=True)
     number: Mapped[int] = mapped_column()
     content_sha256: Mapped[str] = mapped_column(sa.String(64))
-    files: Mapped[dict] = mapped_column(sa.JSON)
+    # Deferred: a version's files are read only when its parsed bundle is not cached yet.
+    files: Mapped[dict] = mapped_column(sa.JSON, deferred=True)
     author: Mapped[str] = mapped_column(sa.String(80), default="")
     comment: Mapped[str] = mapped_column(sa.String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

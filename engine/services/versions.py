@@ -69,9 +69,18 @@ def require_latest(process_id: str = MAIN_PROCESS_ID) -> ProcessVersion:
     return version
 
 
+# Parsed bundles by version id and content hash; a version is immutable, so an entry never goes stale.
+_BUNDLES: dict[tuple[int, str], object] = {}
+
+
 def bundle_for(version: ProcessVersion):
-    """Return the parsed bundle of a stored version (parsed once, then cached by content hash)."""
-    return bundles.load_bundle(_decode(version.files), process_id=version.process_id)
+    """Return the parsed bundle of a stored version, reading its files only the first time."""
+    key = (version.id, version.content_sha256)
+    bundle = _BUNDLES.get(key)
+    if bundle is None:
+        bundle = bundles.load_bundle(_decode(version.files), process_id=version.process_id)
+        _BUNDLES[key] = bundle
+    return bundle
 
 
 def all_versions() -> list[ProcessVersion]:
