@@ -151,6 +151,11 @@ def _default_fields(case: Case, form_name: str) -> dict:
         'litigation.schema.json': lambda: {
             'court_name': 'Administrative court of Rabat', 'court_case_number': '2026/7110/42',
             'judgment_date': today, 'judgment_file': document()},
+        'execute_judgment.schema.json': lambda: {
+            'judgment_payment_order_reference': 'OP-2026-0077', 'judgment_transfer_date': today},
+        'record_additional_settlement.schema.json': lambda: {
+            'additional_settlement_amount': 1800, 'additional_settlement_date': today,
+            'additional_settlement_reference': 'SAN-PAY-0043', 'additional_settlement_notice': document()},
         'payment.schema.json': lambda: {
             'payment_order_reference': 'OP-2026-0042', 'transfer_date': today,
             'payment_amount': case.data.get('decided_amount', 0)},

@@ -9,11 +9,13 @@ amount already paid and may substitute the insurer.
 
 from datetime import datetime, timedelta, timezone
 from datetime import time as time_of_day
+from uuid import UUID
 
 import pytest
 from school_accident_driver import (
     ACCIDENT_DAY,
     Case,
+    build_form,
     bundle_with_settings,
     iso_day,
     load_process_bundle,
@@ -149,13 +151,43 @@ def test_uninsured_death_goes_to_dahir(bundle):
     assert case.ready() == ['T9_LegalReview']
 
 
-@pytest.mark.xfail(strict=True, reason='the diagram does not check the IPP threshold again after the expertise')
 def test_expertise_below_threshold_no_entitlement(bundle):
     case = Case(bundle)
     documented(case, 12)
     controlled(case)
 
     case.walk([('T9_LegalReview', {'expertise_needed': True}), ('T10_Expertise', {'ipp_rate': 5})])
+
+    assert case.ready() == ['T_InformNoEntitlement']
+
+
+@pytest.mark.parametrize('ipp_rate', [10, 35], ids=['at the threshold', 'above'])
+def test_expertise_at_threshold_goes_to_proposal(bundle, ipp_rate):
+    case = Case(bundle)
+    documented(case, 12)
+    controlled(case)
+
+    case.walk([('T9_LegalReview', {'expertise_needed': True}), ('T10_Expertise', {'ipp_rate': ipp_rate})])
+
+    assert case.ready() == ['T11_Proposal']
+
+
+def test_expertise_after_death_goes_to_proposal(bundle):
+    case = Case(bundle, **DEATH)
+    case.walk([('T2_Finalise', {}), ('T_Inquiry', {}), ('T3_DeathDocs', {})])
+    controlled(case)
+
+    case.walk([('T9_LegalReview', {'expertise_needed': True}), ('T10_Expertise', {'ipp_rate': 0})])
+
+    assert case.ready() == ['T11_Proposal']
+
+
+def test_expertise_threshold_read_from_settings():
+    case = Case(bundle_with_settings(dahir_ipp_threshold=20))
+    documented(case, 25)
+    controlled(case)
+
+    case.walk([('T9_LegalReview', {'expertise_needed': True}), ('T10_Expertise', {'ipp_rate': 15})])
 
     assert case.ready() == ['T_InformNoEntitlement']
 
@@ -235,6 +267,29 @@ def test_amount_threshold_read_from_settings():
     assert case.ready() == ['T12_DecideCentral']
 
 
+@pytest.mark.parametrize(('decision', 'excess', 'next_task'), [
+    ('approve', -1, 'T_ParentReaction'), ('approve', 0, 'T_ParentReaction'), ('approve', 1, 'T12_DecideCentral'),
+    ('refuse', 1, 'T_ParentReaction')])
+def test_regional_grant_above_threshold_decided_centrally(bundle, decision, excess, next_task):
+    case = Case(bundle)
+    reach_decision(case, 20000)
+
+    case.step('T12_DecideRegion', decision=decision,
+              decided_amount=bundle.settings['central_decision_amount_threshold'] + excess)
+
+    assert case.ready() == [next_task]
+
+
+def test_regional_grant_threshold_read_from_settings():
+    case = Case(bundle_with_settings(central_decision_amount_threshold=10000))
+    reach_decision(case, 8000)
+
+    case.step('T12_DecideRegion', decision='approve', decided_amount=12000)
+
+    assert case.ready() == ['T12_DecideCentral']
+    assert case.task('T12_DecideCentral').data['decided_amount'] == 12000
+
+
 # ------------------------------------------------------------------------------ insurer rejection
 
 
@@ -275,13 +330,13 @@ def reach_litigation(case):
                ('T15_Recourse', {'recourse_outcome': 'litigation'})])
 
 
-def test_litigation_requires_deduction_and_substitution(bundle):
+def test_litigation_requires_substitution(bundle):
     case = Case(bundle)
     reach_litigation(case)
 
     errors = case.form_errors('T_Litigation', awarded_amount=90000)
 
-    assert sorted(errors) == ['dahir_amount_deducted', 'insurer_substituted']
+    assert sorted(errors) == ['insurer_substituted']
 
 
 @pytest.mark.parametrize('substituted', [True, False])
@@ -289,9 +344,117 @@ def test_litigation_records_deduction_and_substitution(bundle, substituted):
     case = Case(bundle)
     reach_litigation(case)
 
+    # The deduction is read-only: the typed value is ignored in favour of the recorded dahir payment.
     case.step('T_Litigation', awarded_amount=90000, dahir_amount_deducted=20000, insurer_substituted=substituted)
 
-    assert case.data['dahir_amount_deducted'] == 20000
+    assert case.data['dahir_amount_deducted'] == 0
     assert case.data['insurer_substituted'] is substituted
     assert case.data['awarded_amount'] == 90000
+    assert case.ready() == ['T_ExecuteJudgment']
+
+
+def test_judgment_execution_deducts_dahir_payment(bundle):
+    case = Case(bundle)
+    reach_litigation(case)
+    # No path of the diagram pays the dahir lump sum before a judgment, so the test records one directly.
+    case.wf.get_task_from_id(UUID(case.task('T_Litigation').id)).data['dahir_amount_paid'] = 20000
+    case.step('T_Litigation', awarded_amount=90000, insurer_substituted=False)
+    task = case.task('T_ExecuteJudgment')
+
+    assert task.data['judgment_amount_due'] == 70000
+    case.step('T_ExecuteJudgment', judgment_amount_paid=90000, dahir_amount_paid=0)
+    assert case.data['judgment_amount_paid'] == 70000
+    assert case.data['dahir_amount_paid'] == 20000
+    assert case.data['dahir_amount_deducted'] == 20000
     assert case.end_state() == 'closed_judgment'
+
+
+def test_judgment_execution_never_negative(bundle):
+    case = Case(bundle)
+    reach_litigation(case)
+    case.wf.get_task_from_id(UUID(case.task('T_Litigation').id)).data['dahir_amount_paid'] = 20000
+
+    case.step('T_Litigation', awarded_amount=5000, insurer_substituted=False)
+
+    assert case.task('T_ExecuteJudgment').data['judgment_amount_due'] == 0
+
+
+@pytest.mark.parametrize('substituted', [True, False])
+def test_judgment_execution_shows_substitution(bundle, substituted):
+    case = Case(bundle)
+    reach_litigation(case)
+    case.step('T_Litigation', awarded_amount=90000, insurer_substituted=substituted)
+    form = build_form(bundle, case.task('T_ExecuteJudgment'))
+
+    read_only_values = {field.name: field.default for field in form.fields if field.readonly}
+
+    assert read_only_values == {'awarded_amount': 90000, 'dahir_amount_paid': 0, 'judgment_amount_paid': 90000,
+                     'insurer_substituted': substituted}
+    assert case.form_errors('T_ExecuteJudgment') == {}
+    assert sorted(case.form_errors('T_ExecuteJudgment', judgment_payment_order_reference=None)) == [
+        'judgment_payment_order_reference']
+
+
+def test_dahir_payment_recorded(bundle):
+    case = Case(bundle)
+    reach_decision(case, 20000)
+
+    case.walk([('T12_DecideRegion', {'decision': 'approve', 'decided_amount': 20000}),
+               ('T_ParentReaction', {'parent_answer': 'accept'}), ('T13_Payment', {'payment_amount': 20000})])
+
+    assert case.data['dahir_amount_paid'] == 20000
+    assert case.end_state() == 'closed_dahir'
+
+
+# ------------------------------------------------------------------------------ insurer recourse
+
+
+def reach_insurer_recourse(case):
+    """Take an insured case from the insurer's settlement to the administrative recourse."""
+    documented(case, 5)
+    controlled(case)
+    case.walk([('T7_ToInsurer', {}), ('T_InsurerAnswer', {'insurer_outcome': 'paid', 'amount_paid': 4200}),
+               ('T8_RecordSettlement', {'settlement_amount': 4200}),
+               ('T_ParentReaction', {'parent_answer': 'contest', 'contest_reasons': 'The scar was not counted.'})])
+
+
+def test_insurer_revised_amount_settled(bundle):
+    case = Case(bundle, insured=True, pupil_insured=True)
+    reach_insurer_recourse(case)
+
+    case.step('T15_Recourse', recourse_outcome='revised', revised_amount=6000)
+    form = build_form(bundle, case.task('T_AdditionalSettlement'))
+    read_only_values = {field.name: field.default for field in form.fields if field.readonly}
+
+    assert case.ready() == ['T_AdditionalSettlement']
+    assert read_only_values == {'settlement_amount': 4200, 'revised_amount': 6000}
+    assert sorted(case.form_errors('T_AdditionalSettlement', additional_settlement_amount=None)) == [
+        'additional_settlement_amount']
+    case.step('T_AdditionalSettlement', additional_settlement_amount=1800)
+    assert case.end_state() == 'closed_insurer'
+
+
+@pytest.mark.parametrize('outcome', ['maintained', 'litigation'])
+def test_insurer_recourse_without_revision_skips_settlement(bundle, outcome):
+    case = Case(bundle, insured=True, pupil_insured=True)
+    reach_insurer_recourse(case)
+
+    case.step('T15_Recourse', recourse_outcome=outcome)
+
+    assert 'T_AdditionalSettlement' not in case.ready()
+
+
+# ------------------------------------------------------------------------------ submission status
+
+
+def test_submission_status_fits_resubmission(bundle):
+    case = Case(bundle)
+    documented(case, 5)
+    first = case.task('T5_Submit')
+    case.walk([('T5_Submit', {}), ('T6_Control', {'control_decision': 'incomplete', 'return_to': 'school',
+                                                  'missing_documents': ['supervisor_report']})])
+
+    again = case.task('T5_Submit')
+
+    assert (first.status, again.status) == ('school_check', 'school_check')
+    assert case.status() == 'school_check'

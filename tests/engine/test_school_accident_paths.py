@@ -15,7 +15,7 @@ TASKS = {
     'T3_DeathDocs': ('Parent', 'parent', 'docs_pending'),
     'T3_ParentDocs': ('Parent', 'parent', 'docs_pending'),
     'T4_Healing': ('Parent', 'parent', 'healing_pending'),
-    'T5_Submit': ('School', 'school', 'declared'),
+    'T5_Submit': ('School', 'school', 'school_check'),
     'T6_Control': ('Provincial directorate', 'province', 'under_control'),
     'T6b_ParentComplete': ('Parent', 'parent', 'returned_for_completion'),
     'T7_ToInsurer': ('AREF', 'region', 'sent_to_insurer'),
@@ -23,6 +23,7 @@ TASKS = {
     'T_InsurerDocs': ('Parent', 'parent', 'insurer_documents_requested'),
     'T_Committee': ('AREF', 'region', 'rejected_by_insurer'),
     'T8_RecordSettlement': ('Provincial directorate', 'province', 'paid'),
+    'T_AdditionalSettlement': ('Provincial directorate', 'province', 'payment_pending'),
     'T9_LegalReview': ('AREF', 'region', 'dahir_review'),
     'T10_Expertise': ('AREF', 'region', 'expertise'),
     'T11_Proposal': ('AREF', 'region', 'decision_pending'),
@@ -32,6 +33,7 @@ TASKS = {
     'T_ParentReaction': ('Parent', 'parent', 'awaiting_parent'),
     'T15_Recourse': ('DAJC', 'central', 'contested'),
     'T_Litigation': ('DAJC', 'central', 'in_litigation'),
+    'T_ExecuteJudgment': ('AREF', 'region', 'payment_pending'),
     'T13_Payment': ('AREF', 'region', 'payment_pending'),
 }
 
@@ -212,10 +214,25 @@ def test_insurer_paid_contest_revised(bundle):
 
     seen = case.walk(documented() + submitted() + [
         ('T7_ToInsurer', {}), ('T_InsurerAnswer', PAID), ('T8_RecordSettlement', {}), ('T_ParentReaction', CONTEST),
-        ('T15_Recourse', {'recourse_outcome': 'revised', 'revised_amount': 6000})])
+        ('T15_Recourse', {'recourse_outcome': 'revised', 'revised_amount': 6000}),
+        ('T_AdditionalSettlement', {'additional_settlement_amount': 1800})])
+
+    assert seen[-4:] == single('T8_RecordSettlement', 'T_ParentReaction', 'T15_Recourse', 'T_AdditionalSettlement')
+    assert case.data['decided_amount'] == 6000
+    assert case.data['additional_settlement_amount'] == 1800
+    assert case.data['settlement_amount'] == 4200
+    check_closed(case, 'closed_insurer')
+
+
+def test_insurer_paid_contest_maintained(bundle):
+    case = Case(bundle, **INSURED)
+
+    seen = case.walk(documented() + submitted() + [
+        ('T7_ToInsurer', {}), ('T_InsurerAnswer', PAID), ('T8_RecordSettlement', {}), ('T_ParentReaction', CONTEST),
+        ('T15_Recourse', {'recourse_outcome': 'maintained'})])
 
     assert seen[-3:] == single('T8_RecordSettlement', 'T_ParentReaction', 'T15_Recourse')
-    assert case.data['decided_amount'] == 6000
+    assert visits(case, 'T_AdditionalSettlement') == 0
     check_closed(case, 'closed_insurer')
 
 
@@ -230,6 +247,19 @@ def test_uninsured_ipp_below_threshold_no_entitlement(bundle):
     assert seen == OPENING + single('T5_Submit', 'T6_Control', 'T_InformNoEntitlement')
     assert visits(case, 'T7_ToInsurer') == 0
     assert visits(case, 'T9_LegalReview') == 0
+    check_closed(case, 'closed_no_entitlement')
+
+
+def test_dahir_expertise_below_threshold(bundle):
+    case = Case(bundle)
+
+    seen = case.walk(documented(ipp_rate=12) + submitted() + [
+        ('T9_LegalReview', {'expertise_needed': True}), ('T10_Expertise', {'ipp_rate': 5}),
+        ('T_InformNoEntitlement', {})])
+
+    assert seen[-3:] == single('T9_LegalReview', 'T10_Expertise', 'T_InformNoEntitlement')
+    assert visits(case, 'T11_Proposal') == 0
+    assert case.data['ipp_rate'] == 5
     check_closed(case, 'closed_no_entitlement')
 
 
@@ -296,6 +326,22 @@ def test_decision_level(bundle, name, declared, review, proposed_amount, decidin
     check_closed(case, 'closed_dahir')
 
 
+def test_regional_grant_above_limit_decided_centrally(bundle):
+    case = Case(bundle)
+
+    seen = case.walk(documented(ipp_rate=25) + submitted() + [
+        ('T9_LegalReview', {}), ('T11_Proposal', {'proposed_amount': 40000}),
+        ('T12_DecideRegion', {'decision': 'approve', 'decided_amount': 60000}),
+        ('T12_DecideCentral', {'decision': 'approve', 'decided_amount': 55000}), ('T_ParentReaction', ACCEPT),
+        ('T13_Payment', {})])
+
+    assert seen[-5:] == single('T11_Proposal', 'T12_DecideRegion', 'T12_DecideCentral', 'T_ParentReaction',
+                               'T13_Payment')
+    assert case.data['decided_amount'] == 55000
+    assert case.data['payment_amount'] == 55000
+    check_closed(case, 'closed_dahir')
+
+
 def test_refused_decision_accepted(bundle):
     case = Case(bundle)
 
@@ -351,14 +397,32 @@ def test_contest_refusal_recourse_revised(bundle):
 
 def test_contest_litigation(bundle):
     case = Case(bundle)
-    judgment = {'awarded_amount': 90000, 'dahir_amount_deducted': 20000, 'insurer_substituted': False}
+    judgment = {'awarded_amount': 90000, 'insurer_substituted': False}
 
     seen = case.walk(documented(ipp_rate=12) + submitted() + [
         ('T9_LegalReview', {}), ('T11_Proposal', {}), ('T12_DecideRegion', APPROVE), ('T_ParentReaction', CONTEST),
-        ('T15_Recourse', {'recourse_outcome': 'litigation'}), ('T_Litigation', judgment)])
+        ('T15_Recourse', {'recourse_outcome': 'litigation'}), ('T_Litigation', judgment), ('T_ExecuteJudgment', {})])
 
-    assert seen[-4:] == single('T12_DecideRegion', 'T_ParentReaction', 'T15_Recourse', 'T_Litigation')
+    assert seen[-5:] == single('T12_DecideRegion', 'T_ParentReaction', 'T15_Recourse', 'T_Litigation',
+                               'T_ExecuteJudgment')
     assert visits(case, 'T13_Payment') == 0
+    assert case.data['dahir_amount_paid'] == 0
+    assert case.data['judgment_amount_paid'] == 90000
+    check_closed(case, 'closed_judgment')
+
+
+def test_insurer_contest_litigation(bundle):
+    case = Case(bundle, **INSURED)
+    judgment = {'awarded_amount': 30000, 'insurer_substituted': True}
+
+    seen = case.walk(documented() + submitted() + [
+        ('T7_ToInsurer', {}), ('T_InsurerAnswer', PAID), ('T8_RecordSettlement', {}), ('T_ParentReaction', CONTEST),
+        ('T15_Recourse', {'recourse_outcome': 'litigation'}), ('T_Litigation', judgment),
+        ('T_ExecuteJudgment', {'insurer_substitution_note': 'Sanlam pays under the school insurance, ref. SAN-J-7.'})])
+
+    assert seen[-3:] == single('T15_Recourse', 'T_Litigation', 'T_ExecuteJudgment')
+    assert visits(case, 'T_AdditionalSettlement') == 0
+    assert case.data['judgment_amount_paid'] == 30000
     check_closed(case, 'closed_judgment')
 
 

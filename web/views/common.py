@@ -33,6 +33,7 @@ ROLE_LABELS = {
 # Plain-words labels of the status keys that diagrams may set (docs/processes.md lists them).
 STATUS_LABELS = {
     "declared": _l("Declared"),
+    "school_check": _l("File checked and submitted by the school"),
     "declaration_pending": _l("Declaration pending"),
     "docs_pending": _l("Documents pending"),
     "healing_pending": _l("Waiting for the healing certificate"),
@@ -62,6 +63,7 @@ END_STATE_LABELS = {
     "closed_judgment": _l("Closed: after a court judgment"),
     "transferred_work_accident": _l("Transferred as a work accident"),
     "out_of_scope": _l("Out of scope: referred to the school's insurer"),
+    "suspended": _l("Suspended: the file stayed incomplete"),
 }
 
 # Keys that services write into the details of audit events, besides the fields of forms.

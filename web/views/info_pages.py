@@ -17,6 +17,7 @@ NEXT_STEP_TEXTS = {
                        "otherwise bring them to the school."),
     "healing_pending": _l("The file waits for the healing or consolidation certificate, which gives the permanent "
                           "disability (IPP) rate, if any. Send it as soon as the doctor gives it to you."),
+    "school_check": _l("The school is checking the file and will send it to the provincial directorate."),
     "submitted_to_dp": _l("The school has sent the file to the provincial directorate, which will check it."),
     "under_control": _l("The provincial directorate is checking the file and its documents. You will be told if "
                         "something is missing."),
