@@ -29,7 +29,6 @@ sys.path.insert(0, str(ROOT / "tests" / "api"))
 sys.path.insert(0, str(ROOT / "tests" / "persistence"))
 
 import sqlalchemy as sa  # noqa: E402
-
 from schema_data import random_object  # noqa: E402
 
 PASSWORD = "bench-password-123"
@@ -97,10 +96,10 @@ def walk_cases(app, cases: int, max_steps: int) -> tuple[float, list[float], lis
     The engine inputs of each case (start data, then each completed task's BPMN id and data) are recorded, so
     the bare engine can replay exactly the same steps.
     """
+    import forms
     from engine import workflow
     from engine.services import cases as case_service
     from engine.services import steps, tasks
-    import forms
     from storage import db
     from storage.models import PendingTask, User
 

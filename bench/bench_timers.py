@@ -90,8 +90,9 @@ def build_app(database_url: str, instance: Path):
 
 def declare_template(app) -> int:
     """Declare one case whose 48-hour declaration deadline passed, frozen before its timer fires."""
-    from engine.clock import clock
     from timer_helpers import declare
+
+    from engine.clock import clock
 
     with app.test_request_context():
         # Declared 49 hours ago (clock moved back), so its declaration deadline passed an hour ago.
@@ -234,9 +235,10 @@ def measure_ticks(app, due_ids: list[int], repeat: int) -> None:
 
 
 def measure_delivery(app, due_ids: list[int]) -> None:
+    from timer_helpers import CapturingHandler, start_smtp
+
     from engine.clock import clock
     from engine.services import mail, timers
-    from timer_helpers import CapturingHandler, start_smtp
 
     snapshot = _snapshot(app, due_ids)
     set_due(app, due_ids, clock.now() - timedelta(seconds=1))

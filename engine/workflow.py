@@ -9,7 +9,8 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, time as time_of_day, timezone
+from datetime import date, datetime, timezone
+from datetime import time as time_of_day
 from decimal import Decimal
 from importlib.metadata import version as package_version
 from uuid import UUID
@@ -17,7 +18,6 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
-from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent

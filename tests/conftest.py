@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from support import DEMO_PASSWORD, MINIMAL_PDF
 
 from engine.clock import clock
-from support import DEMO_PASSWORD, MINIMAL_PDF
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 # Tables emptied after every test, children first.
 PER_TEST_TABLES = ("task_draft", "notification", "audit_event", "pending_task", "document", "accident_case",
-                   "api_token")
+                   "api_token", "scheduler_heartbeat")
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,7 @@ def create_app(test_config=None):
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
 
-    from . import auth, errors, views, api, cli, health, logging
+    from . import api, auth, cli, errors, health, logging, views
 
     logging.init_app(app)
     health.init_app(app)

@@ -1,6 +1,6 @@
 """Locale selection and the translation helpers templates use for process text."""
 
-from flask import current_app, request, session
+from flask import current_app, session
 from flask_login import current_user
 
 RTL_LOCALES = {"ar"}

@@ -19,21 +19,25 @@ log = logging.getLogger("sanad.scheduler")
 
 
 def due_filter(now: datetime):
-    """Return the SQL condition of an open case whose earliest timer is due at `now`.
+    """Return the SQL condition of a case whose earliest timer is due at `now`, answered by its index alone.
 
     SpiffWorkflow 3.2 fires a timer only when its due time is strictly before the current time, so a case due
-    exactly at `now` is not due yet. The state test goes through a function because SQLite, without ANALYZE
-    statistics, otherwise picks the index on `state` and reads every open case (0.1 s per query at 200,000 cases).
+    exactly at `now` is not due yet. A closed case has no waiting timer, so its `next_timer_at` is empty and
+    the condition needs no test of the state.
     """
-    return sa.and_(Case.next_timer_at < now, sa.func.coalesce(Case.state, "") == "open")
+    return Case.next_timer_at < now
+
+
+def due_cases(now: datetime, limit: int) -> list[tuple[int, datetime]]:
+    """Return (id, due time) of the cases whose earliest timer is due, soonest first, in one indexed query."""
+    return [tuple(row) for row in db.session.execute(
+        sa.select(Case.id, Case.next_timer_at).where(due_filter(now)).order_by(Case.next_timer_at).limit(limit)
+    )]
 
 
 def due_case_ids(now: datetime, limit: int) -> list[int]:
-    """Return the ids of open cases whose earliest timer is due, soonest first (one indexed query)."""
-    return list(db.session.scalars(
-        sa.select(Case.id).where(due_filter(now))
-        .order_by(Case.next_timer_at).limit(limit)
-    ))
+    """Return the ids of the cases whose earliest timer is due, soonest first."""
+    return [case_id for case_id, _ in due_cases(now, limit)]
 
 
 def _lock_if_free(case_id: int) -> Case | None:
@@ -86,11 +90,12 @@ def _record_failure(case_id: int, exc: EngineError) -> None:
         db.session.commit()
 
 
-def fire_due(now: datetime | None = None, *, limit: int = 500, late_after: timedelta = timedelta(seconds=30)) -> int:
-    """Advance every case whose timer is due now, and return how many were advanced."""
+def fire_due(now: datetime | None = None, *, limit: int = 500, late_after: timedelta = timedelta(seconds=30),
+             due: list[tuple[int, datetime]] | None = None) -> int:
+    """Advance every case whose timer is due now (or the cases `due` lists), and return how many were advanced."""
     now = now or steps.now()
     fired = 0
-    for case_id in due_case_ids(now, limit):
+    for case_id, _ in due if due is not None else due_cases(now, limit):
         if fire_case(case_id, now, late_after=late_after):
             fired += 1
     db.session.rollback()

@@ -8,7 +8,7 @@ import pytest
 from form_samples import make_context
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from forms import validate, Form, UploadedFile, parse_html, parse_json
+from forms import Form, UploadedFile, parse_html, parse_json, validate
 
 
 def form_of(prop: dict, ui: dict | None = None, required: bool = False, **context) -> Form:

@@ -11,9 +11,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-
-from persistence_support import ThreadedServer, bearer, request_json
 from api_helpers import SCHOOL, declare_open, fill_task, holder
+from persistence_support import ThreadedServer, bearer, request_json
 from schema_data import random_object
 
 from engine.clock import clock

@@ -8,8 +8,8 @@ import sqlite3
 import threading
 import time
 
-from persistence_support import ServerProcess, bearer, flask_command, free_port, request_json
 from api_helpers import SCHOOL, holder
+from persistence_support import ServerProcess, bearer, flask_command, free_port, request_json
 from schema_data import random_object
 
 PASSWORD = "crash-test-password"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from timer_helpers import START, CapturingHandler, RejectingHandler, start_smtp
 
 from engine.clock import clock
-from timer_helpers import START, CapturingHandler, RejectingHandler, start_smtp
 
 
 @pytest.fixture

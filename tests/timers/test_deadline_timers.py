@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from timer_helpers import (
+    START,
+    TO_CONTROL,
+    TO_PARENT_COMPLETION,
+    TO_PARENT_REACTION,
+    case_row,
+    declare,
+    later,
+    notices,
+    pending,
+    walk,
+)
+
 from engine import workflow
 from engine.services import scheduler, steps, timers, versions
-from timer_helpers import (START, TO_CONTROL, TO_PARENT_COMPLETION, TO_PARENT_REACTION, case_row, declare, later,
-                           notices, pending, walk)
 
 
 def test_declaration_deadline_fires_once(app, frozen):

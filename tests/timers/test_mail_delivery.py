@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+from timer_helpers import START, body_text, case_row, declare, later, pending, user_named
 
 from engine.services import mail, timers
 from storage import db
 from storage.models import Notification
-from timer_helpers import START, body_text, case_row, declare, later, pending, user_named
 
 
 def _declaration_deadline_passed(frozen) -> int:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from timer_helpers import declare
 
 from engine.clock import OFFSET_VARIABLE, clock
-from timer_helpers import declare
 
 ROOT = Path(__file__).resolve().parents[2]
 THREE_DAYS = timedelta(days=3).total_seconds()

@@ -5,7 +5,14 @@ from .common import bp, install_template_helpers
 
 def init_app(app) -> None:
     from . import (  # noqa: F401  (routes)
-        account_pages, admin_pages, assets, case_pages, info_pages, lists, process_pages, task_pages,
+        account_pages,
+        admin_pages,
+        assets,
+        case_pages,
+        info_pages,
+        lists,
+        process_pages,
+        task_pages,
     )
 
     install_template_helpers(app)
