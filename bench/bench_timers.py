@@ -258,7 +258,7 @@ def measure_delivery(app, due_ids: list[int]) -> None:
         controller.stop()
         controller.loop.close()
     print(f"e-mail delivery to aiosmtpd on loopback: {sent} sent, {failed} failed in {elapsed:.2f} s "
-          f"({sent / elapsed:.0f} per second, one SMTP connection per message)")
+          f"({sent / elapsed:.0f} per second, one SMTP session per batch)")
     _restore_states(app, snapshot)
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from flask import current_app
 from flask_babel import force_locale, gettext
 
@@ -20,6 +21,8 @@ from . import steps, versions
 log = logging.getLogger("sanad.mail")
 
 MAX_ATTEMPTS = 8
+# E-mails claimed, sent and recorded together; a crash mid-batch re-sends at most this many after STALE_SENDING.
+CLAIM_BATCH = 25
 # A row left "sending" longer than this belongs to a process that died mid-send and is tried again.
 STALE_SENDING = timedelta(minutes=10)
 
@@ -114,18 +117,25 @@ class _Connection:
         self.smtp = None
 
 
-def _claim(notification_id: int, now: datetime) -> bool:
-    """Mark one row as being sent, unless another process claimed it first (a conditional update)."""
-    claimed = db.session.execute(
-        sa.update(Notification)
-        .where(Notification.id == notification_id,
-               sa.or_(Notification.email_status == "pending",
-                      sa.and_(Notification.email_status == "sending",
-                              Notification.email_next_attempt_at <= now - STALE_SENDING)))
-        .values(email_status="sending", email_next_attempt_at=now)
-    ).rowcount
+def _claim(notification_ids: list[int], now: datetime) -> list[int]:
+    """Mark rows as being sent, skipping those another process claimed first, in one write transaction.
+
+    Each row is claimed by a conditional update, so of several schedulers exactly one gets it.
+    """
+    steps.begin_write()
+    claimed = [
+        notification_id for notification_id in notification_ids
+        if db.session.execute(
+            sa.update(Notification)
+            .where(Notification.id == notification_id,
+                   sa.or_(Notification.email_status == "pending",
+                          sa.and_(Notification.email_status == "sending",
+                                  Notification.email_next_attempt_at <= now - STALE_SENDING)))
+            .values(email_status="sending", email_next_attempt_at=now)
+        ).rowcount == 1
+    ]
     db.session.commit()
-    return claimed == 1
+    return claimed
 
 
 def deliver(now: datetime | None = None, *, limit: int = 200) -> tuple[int, int]:
@@ -150,34 +160,35 @@ def deliver(now: datetime | None = None, *, limit: int = 200) -> tuple[int, int]
 
 
 def _deliver_each(candidates: list[int], now: datetime, connection: _Connection) -> tuple[int, int]:
+    """Claim, send and record the candidates in batches: two short write transactions per batch, not per e-mail."""
     sent = failed = 0
-    for notification_id in candidates:
-        if not _claim(notification_id, now):
-            continue
-        notification = db.session.get(Notification, notification_id)
-        if not notification.user.email:
-            notification.email_status = "skipped"
-            notification.email_error = "The recipient has no e-mail address."
-            db.session.commit()
-            continue
-        try:
-            connection.send(compose(notification))
-        except (OSError, smtplib.SMTPException) as exc:
-            notification.email_attempts += 1
-            notification.email_error = f"{type(exc).__name__}: {exc}"[:1000]
-            if notification.email_attempts >= MAX_ATTEMPTS:
-                notification.email_status = "failed"
-            else:
-                notification.email_status = "pending"
-                notification.email_next_attempt_at = now + backoff(notification.email_attempts)
-            failed += 1
-            log.warning("e-mail delivery failed", extra={"notification_id": notification_id,
-                                                          "attempts": notification.email_attempts})
-        else:
-            notification.email_attempts += 1
-            notification.email_status = "sent"
-            notification.email_sent_at = steps.now()
-            notification.email_error = ""
-            sent += 1
+    for start in range(0, len(candidates), CLAIM_BATCH):
+        claimed = _claim(candidates[start:start + CLAIM_BATCH], now)
+        rows = db.session.scalars(
+            sa.select(Notification).where(Notification.id.in_(claimed))
+            .options(joinedload(Notification.user), joinedload(Notification.case)).order_by(Notification.id)
+        ) if claimed else []
+        outcomes = {row.id: _send_one(row, now, connection) for row in rows}
+        steps.begin_write()
+        for notification_id, values in outcomes.items():
+            db.session.execute(sa.update(Notification).where(Notification.id == notification_id).values(**values))
         db.session.commit()
+        sent += sum(1 for values in outcomes.values() if values["email_status"] == "sent")
+        failed += sum(1 for values in outcomes.values() if values["email_status"] in ("pending", "failed"))
     return sent, failed
+
+
+def _send_one(notification: Notification, now: datetime, connection: _Connection) -> dict:
+    """Send one e-mail and return the column values that record the outcome."""
+    attempts = notification.email_attempts + 1
+    if not notification.user.email:
+        return {"email_status": "skipped", "email_error": "The recipient has no e-mail address."}
+    try:
+        connection.send(compose(notification))
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("e-mail delivery failed", extra={"notification_id": notification.id, "attempts": attempts})
+        values = {"email_attempts": attempts, "email_error": f"{type(exc).__name__}: {exc}"[:1000]}
+        if attempts >= MAX_ATTEMPTS:
+            return {**values, "email_status": "failed"}
+        return {**values, "email_status": "pending", "email_next_attempt_at": now + backoff(attempts)}
+    return {"email_attempts": attempts, "email_status": "sent", "email_sent_at": steps.now(), "email_error": ""}
