@@ -44,8 +44,8 @@ def _configure_sqlite(dbapi_connection, _record):
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
-    # In WAL mode NORMAL survives a crash of the application without corruption or loss of committed steps;
-    # only a power cut can lose the last transactions, and it saves an fsync on every commit.
+    # In WAL mode, NORMAL keeps every committed step through a crash of the application and saves an fsync per
+    # commit. Only a power cut can lose the last transactions, and it never corrupts the database.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 

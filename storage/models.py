@@ -268,8 +268,8 @@ class Document(db.Model):
     """One version of one document of a case; a new upload adds a version and never overwrites one.
 
     `status` is "pending", "accepted" or "rejected". A `staged` document was uploaded with a form that has not
-    been accepted yet (it failed validation, or is still a draft); it keeps the user's file until the form is
-    submitted again and is not shown in the case's documents. A declaration's staged files have no case yet.
+    been accepted yet, because it failed validation or is still a draft. It keeps the user's file until the form
+    is submitted again, and it is not shown in the case's documents. A declaration's staged files have no case.
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,7 +1,7 @@
 """Shared fixtures: an app on a real database (SQLite, or PostgreSQL with TEST_DATABASE_URL), clients, logins.
 
-The schema is built once per test session with the migrations, the processes are deployed and the referential
-seeded; after each test the rows that tests create (cases, tasks, documents, tokens, notifications) are deleted.
+The migrations build the schema once per test session, then the processes are deployed and the referential
+seeded. After each test, the rows that tests create (cases, tasks, documents, tokens, notifications) are deleted.
 """
 
 from __future__ import annotations

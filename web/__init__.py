@@ -50,8 +50,8 @@ def create_app(test_config=None):
 def _start_write_transaction():
     """Open a write transaction before any request that may write, so SQLite writers queue instead of failing.
 
-    Reads followed by a write in one deferred SQLite transaction can fail at once with "database is locked"
-    when another writer commits in between; starting with BEGIN IMMEDIATE makes the second writer wait.
+    A deferred SQLite transaction that reads and then writes fails at once with "database is locked" when
+    another writer commits in between. Starting with BEGIN IMMEDIATE makes the second writer wait instead.
     """
     from flask import request
 

@@ -1,6 +1,8 @@
-"""Every setting of the application, with its default; each can be overridden by a `SANAD_`-prefixed
-environment variable (for example `SANAD_UPLOAD_MAX_BYTES=5242880`) or by the plain names listed in
-`ENVIRONMENT_NAMES`."""
+"""Every setting of the application, with its default.
+
+A `SANAD_`-prefixed environment variable overrides any setting (for example `SANAD_UPLOAD_MAX_BYTES=5242880`),
+and so do the plain names listed in `ENVIRONMENT_NAMES`.
+"""
 
 import os
 from pathlib import Path

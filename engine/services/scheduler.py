@@ -1,7 +1,7 @@
 """The periodic tick: fire due timers, deliver the outbox and record a heartbeat.
 
-`flask serve` runs the tick in a background thread of the web process; in production `flask scheduler` runs it
-as a process of its own and web workers start none. Several scheduler processes can run at once, because
+`flask serve` runs the tick in a background thread of the web process. In production, `flask scheduler` runs it
+as a process of its own, and web workers start none. Several scheduler processes can run at once, because
 each case and each outbox row is locked or claimed while it is handled.
 """
 

@@ -19,7 +19,7 @@ log = logging.getLogger("sanad.scheduler")
 
 
 def due_filter(now: datetime):
-    """Return the SQL condition of a case whose earliest timer is due at `now`, answered by its index alone.
+    """Return the SQL condition of a case whose earliest timer is due at `now`, read from its index alone.
 
     SpiffWorkflow 3.2 fires a timer only when its due time is strictly before the current time, so a case due
     exactly at `now` is not due yet. A closed case has no waiting timer, so its `next_timer_at` is empty and

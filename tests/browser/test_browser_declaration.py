@@ -120,8 +120,8 @@ def test_school_declares_and_province_receives_the_file(page, live_server, clien
     page.click("main button.primary[type=submit]")
     page.wait_for_load_state()
 
-    # The time the guardian was told is required once "told" is yes: the error sits by that field and
-    # everything typed and uploaded is still there.
+    # The time the guardian was notified is required once "notified" is yes. The error is shown by that field,
+    # and everything typed and uploaded is still there.
     field_error = page.locator(".has-error:has(input[name=guardian_notified_at])")
     assert field_error.count() == 1
     assert page.input_value("input[name=supervisor_name]") == "Mme Bennani"
