@@ -40,21 +40,23 @@ def _properties(task_spec) -> dict:
 def collect(wf, since: float) -> list[Notice]:
     """Return the notices whose tasks completed at or after `since` (a `time.time()` value), oldest first."""
     found = []
-    # Filtering on COMPLETED in get_tasks would skip the finished branches under a still-waiting cycle timer.
-    for task in wf.get_tasks(state=TaskState.ANY_MASK, max_depth=10**6):
-        if task.state != TaskState.COMPLETED or task.last_state_change < since:
-            continue
-        properties = _properties(task.task_spec)
-        if NOTIFY_PROPERTY not in properties:
-            continue
-        kind = properties.get(KIND_PROPERTY) or "reminder"
-        recipients = tuple(part.strip() for part in properties[NOTIFY_PROPERTY].split(",") if part.strip())
-        found.append((task.last_state_change, Notice(
-            task_id=str(task.id),
-            bpmn_id=getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name,
-            name=getattr(task.task_spec, "bpmn_name", None) or "",
-            kind=kind if kind in KINDS else "reminder",
-            recipients=recipients,
-            about=properties.get(ABOUT_PROPERTY) or None,
-        )))
+    # Read the task maps of the workflow and its sub-processes. A tree walk filtered on COMPLETED would skip
+    # the finished branches under a still-waiting cycle timer, and a full tree walk is slower.
+    for workflow in (wf, *wf.subprocesses.values()):
+        for task in workflow.tasks.values():
+            if task.last_state_change < since or task.state != TaskState.COMPLETED:
+                continue
+            properties = _properties(task.task_spec)
+            if NOTIFY_PROPERTY not in properties:
+                continue
+            kind = properties.get(KIND_PROPERTY) or "reminder"
+            recipients = tuple(part.strip() for part in properties[NOTIFY_PROPERTY].split(",") if part.strip())
+            found.append((task.last_state_change, Notice(
+                task_id=str(task.id),
+                bpmn_id=getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name,
+                name=getattr(task.task_spec, "bpmn_name", None) or "",
+                kind=kind if kind in KINDS else "reminder",
+                recipients=recipients,
+                about=properties.get(ABOUT_PROPERTY) or None,
+            )))
     return [notice for _, notice in sorted(found, key=lambda pair: pair[0])]

@@ -143,7 +143,8 @@ def prune_loop_iterations(wf: BpmnWorkflow) -> int:
 def _check_not_stalled(wf: BpmnWorkflow) -> None:
     if wf.completed:
         return
-    if wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED, max_depth=MAX_DEPTH):
+    # The first live task is enough, so stop the walk there.
+    if wf.get_next_task(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED, max_depth=MAX_DEPTH):
         return
     raise WorkflowStalled('the workflow is not completed but has no ready or waiting task; '
                           'it cannot continue on its own',
@@ -198,7 +199,7 @@ def parse_due(value) -> datetime | None:
     return moment.astimezone(timezone.utc)
 
 
-def _ready_task(bundle: ProcessBundle, task) -> ReadyTask:
+def _ready_task(bundle: ProcessBundle, task, with_data: bool = True) -> ReadyTask:
     spec = task.task_spec
     properties = (spec.extensions or {}).get('properties', {}) if hasattr(spec, 'extensions') else {}
     lane = _lane_of(task)
@@ -208,16 +209,31 @@ def _ready_task(bundle: ProcessBundle, task) -> ReadyTask:
         form=properties.get('formJsonSchemaFilename'), ui_form=properties.get('formUiSchemaFilename'),
         status=properties.get('status'),
         due_at=parse_due(task.data.get(due_variable)) if due_variable else None,
-        documentation=spec.documentation, data=copy.deepcopy(task.data))
+        documentation=spec.documentation, data=copy.deepcopy(task.data) if with_data else {})
 
 
 def _ready_manual(wf: BpmnWorkflow) -> list:
     return wf.get_tasks(state=TaskState.READY, manual=True, max_depth=MAX_DEPTH)
 
 
-def ready_tasks(bundle: ProcessBundle, wf: BpmnWorkflow) -> list[ReadyTask]:
-    """List the READY human tasks of the workflow, including those inside sub-processes."""
-    return [_ready_task(bundle, task) for task in _ready_manual(wf)]
+def ready_tasks(bundle: ProcessBundle, wf: BpmnWorkflow, *, with_data: bool = True) -> list[ReadyTask]:
+    """List the READY human tasks of the workflow, including those inside sub-processes.
+
+    With ``with_data=False`` each task's ``data`` is left empty, which saves a deep copy per task.
+    """
+    return [_ready_task(bundle, task, with_data) for task in _ready_manual(wf)]
+
+
+def ready_task(bundle: ProcessBundle, wf: BpmnWorkflow, task_id) -> ReadyTask | None:
+    """Return the READY human task with id ``task_id``, or None when there is no such task."""
+    try:
+        uuid = task_id if isinstance(task_id, UUID) else UUID(str(task_id))
+        task = wf.get_task_from_id(uuid)
+    except (ValueError, TaskNotFoundException):
+        return None
+    if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+        return None
+    return _ready_task(bundle, task)
 
 
 def complete(bundle: ProcessBundle, wf: BpmnWorkflow, task_id, data: dict) -> None:

@@ -161,18 +161,22 @@ def attach_files(user: User, form, data: dict, case: Case | None, task_bpmn_id: 
 
 def publish(documents: list[Document], case: Case) -> None:
     """Make staged documents part of the case, each as the next version of its document type."""
-    for document in documents:
-        if not document.staged:
-            continue
-        latest = db.session.scalar(
-            sa.select(sa.func.max(Document.version)).where(
-                Document.case_id == case.id, Document.doc_type == document.doc_type, Document.staged.is_(False)
-            )
-        )
+    staged = [document for document in documents if document.staged]
+    if not staged:
+        return
+    doc_types = {document.doc_type for document in staged}
+    latest = dict(db.session.execute(
+        sa.select(Document.doc_type, sa.func.max(Document.version))
+        .where(Document.case_id == case.id, Document.doc_type.in_(doc_types), Document.staged.is_(False))
+        .group_by(Document.doc_type)
+    ).all())
+    for document in staged:
+        # Counted here, not re-queried, so two uploads of one type in a step get consecutive versions.
+        version = (latest.get(document.doc_type) or 0) + 1
+        latest[document.doc_type] = version
         document.case_id = case.id
-        document.version = (latest or 0) + 1
+        document.version = version
         document.staged = False
-        db.session.flush()
 
 
 def case_documents(case: Case) -> list[Document]:

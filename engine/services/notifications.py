@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from storage import db
 from storage.models import Case, Notification, User
@@ -10,11 +11,30 @@ from storage.models import Case, Notification, User
 
 def notify(user: User, case: Case | None, kind: str, *, key: str, params: dict | None = None, link: str = "") -> None:
     """Queue one notification for `user`, unless one with the same idempotency key already exists."""
-    exists = db.session.scalar(sa.select(Notification.id).where(Notification.idempotency_key == key))
-    if exists is not None:
+    notify_many([(user, case, kind, key, params, link)])
+
+
+def notify_many(items: list[tuple]) -> None:
+    """Queue notifications given as (user, case, kind, key, params, link), skipping keys that already exist.
+
+    One INSERT … ON CONFLICT DO NOTHING writes them all: the unique idempotency key, not a prior SELECT, decides
+    which rows are new, so two concurrent steps cannot both write the same notification.
+    """
+    rows = {}
+    for user, case, kind, key, params, link in items:
+        rows.setdefault(key, {"user_id": user.id, "case_id": case.id if case else None, "idempotency_key": key,
+                              "kind": kind, "params": params or {}, "link": link})
+    if not rows:
         return
-    db.session.add(Notification(user_id=user.id, case_id=case.id if case else None, idempotency_key=key, kind=kind,
-                                params=params or {}, link=link))
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement = postgresql.insert(Notification)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(Notification)
+    else:
+        raise NotImplementedError(f"notifications need INSERT … ON CONFLICT, which {dialect} lacks here")
+    statement = statement.on_conflict_do_nothing(index_elements=[Notification.idempotency_key])
+    db.session.execute(statement, list(rows.values()))
 
 
 def unread_count(user: User) -> int:

@@ -39,6 +39,7 @@ def apply(case: Case, bundle, notices: list[Notice], *, late: bool = False) -> i
     for notice in notices:
         groups.setdefault((notice.bpmn_id, notice.about), []).append(notice)
     written = 0
+    queued = []
     for (_, about), items in groups.items():
         first = items[0]
         pending = db.session.scalar(
@@ -54,7 +55,7 @@ def apply(case: Case, bundle, notices: list[Notice], *, late: bool = False) -> i
             "missed": len(items),
         }
         for user in recipients(case, bundle, first):
-            notifications.notify(user, case, first.kind, key=f"notice:{first.task_id}:{user.id}", params=params,
-                                 link=link)
+            queued.append((user, case, first.kind, f"notice:{first.task_id}:{user.id}", params, link))
             written += 1
+    notifications.notify_many(queued)
     return written

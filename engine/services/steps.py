@@ -113,7 +113,7 @@ def save(case: Case, bundle, wf) -> list[PendingTask]:
     case.updated_at = now()
     case.error = None
 
-    ready = {task.id: task for task in workflow.ready_tasks(bundle, wf)}
+    ready = {task.id: task for task in workflow.ready_tasks(bundle, wf, with_data=False)}
     existing = {row.id: row for row in db.session.scalars(sa.select(PendingTask).where(PendingTask.case_id == case.id))}
     for task_id, row in existing.items():
         if task_id not in ready:
@@ -137,17 +137,28 @@ def save(case: Case, bundle, wf) -> list[PendingTask]:
         case.end_state = workflow.end_state(bundle, wf)
         case.status = "closed"
     else:
-        case.status = workflow.status(bundle, wf) or case.status
+        # Same rule as workflow.status: the status of the first READY human task that declares one.
+        case.status = next((task.status for task in ready.values() if task.status), None) or case.status
     return created
 
 
 def notify_holders(case: Case, tasks: list[PendingTask]) -> None:
     """Tell each holder of a newly pending task that it waits for them."""
+    items = []
+    found: dict[tuple, list[User]] = {}
     for task in tasks:
-        for user in holders(task):
-            notifications.notify(user, case, "task_assigned", key=f"task:{task.id}:{user.id}",
-                                 params={"title": task.title, "reference": case.reference},
-                                 link=f"/tasks/{task.id}")
+        scope = _holder_scope(task)
+        if scope not in found:
+            found[scope] = holders(task)
+        for user in found[scope]:
+            items.append((user, case, "task_assigned", f"task:{task.id}:{user.id}",
+                          {"title": task.title, "reference": case.reference}, f"/tasks/{task.id}"))
+    notifications.notify_many(items)
+
+
+def _holder_scope(task: PendingTask) -> tuple:
+    """Return the fields of a pending task that `holders` reads, so tasks with the same holders share one query."""
+    return (task.role, task.guardian_id, task.school_id, task.province_id, task.region_id)
 
 
 def holders(task: PendingTask) -> list[User]:

@@ -80,16 +80,16 @@ def open_task(user: User, task_id: str, locale: str = "en") -> TaskView:
     task = get_task(user, task_id)
     case = task.case
     bundle, wf = steps.load(case)
-    ready = {item.id: item for item in workflow.ready_tasks(bundle, wf)}
-    if task.id not in ready:
+    ready = workflow.ready_task(bundle, wf, task.id)
+    if ready is None:
         raise _conflict(task.id)
-    data = ready[task.id].data
+    data = ready.data
     form = _form_for(task, bundle, locale, data)
     draft = db.session.get(TaskDraft, (task.id, user.id))
     values = draft.data if draft else forms.to_html_values(form, _prefill(form, data))
     return TaskView(task=task, case=case, bundle=bundle, form=form, values=values, data=data,
                     on_behalf_of_guardian=task.role == "parent" and user.role == "school",
-                    has_draft=draft is not None, documentation=ready[task.id].documentation or "")
+                    has_draft=draft is not None, documentation=ready.documentation or "")
 
 
 def _prefill(form: forms.Form, data: dict) -> dict:
@@ -129,11 +129,11 @@ def complete(user: User, task_id: str, raw: dict, *, locale: str = "en", keep_up
     if case is None or not _still_pending(task_id):
         raise _conflict(task_id)
     bundle, wf = steps.load(case)
-    ready = {item.id: item for item in workflow.ready_tasks(bundle, wf)}
-    if task_id not in ready:
+    ready = workflow.ready_task(bundle, wf, task_id)
+    if ready is None:
         raise _conflict(task_id)
 
-    form = _form_for(task, bundle, locale, ready[task_id].data)
+    form = _form_for(task, bundle, locale, ready.data)
     data, errors = forms.validate(form, raw)
     uploads = documents.attach_files(user, form, data, case, task.bpmn_id, errors)
     if errors:
