@@ -20,7 +20,7 @@ _DUMMY_HASH = password_hasher.hash("not-a-real-password")
 
 
 def authenticate(username: str, password: str) -> User | None:
-    """Return the active user with these credentials, or None; one answer for a wrong name or password."""
+    """Return the active user with these credentials, or None; the same result for a wrong name or password."""
     user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
     try:
         password_hasher.verify(user.password_hash if user else _DUMMY_HASH, password)

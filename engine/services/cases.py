@@ -17,7 +17,7 @@ from storage import db
 from storage.models import AuditEvent, Case, Document, PendingTask, Pupil, User
 
 from . import documents, reminders, steps, versions
-from .errors import Forbidden, InvalidData, NotFound, ProcessFailure
+from .errors import Forbidden, NotFound, ProcessFailure
 
 log = logging.getLogger("sanad.engine")
 
@@ -76,14 +76,12 @@ def declare(user: User, raw: dict, *, locale: str = "en", keep_uploads_on_error:
     data, errors = forms.validate(form, raw)
     uploads = documents.attach_files(user, form, data, None, "start", errors)
     if errors:
-        _finish_failed_submission(uploads, keep_uploads_on_error)
-        raise InvalidData(errors, forms.to_html_values(form, {**raw, **_references(data)}))
+        raise documents.invalid_submission(form, raw, data, errors, uploads, keep=keep_uploads_on_error)
 
     pupil = db.session.scalar(sa.select(Pupil).where(Pupil.massar_code == data.get("pupil")))
     if pupil is None or pupil.school_id != user.school_id:
-        _finish_failed_submission(uploads, keep_uploads_on_error)
-        raise InvalidData({"pupil": [gettext("Choose a pupil of your school.")]},
-                          forms.to_html_values(form, {**raw, **_references(data)}))
+        errors = {"pupil": [gettext("Choose a pupil of your school.")]}
+        raise documents.invalid_submission(form, raw, data, errors, uploads, keep=keep_uploads_on_error)
     school = pupil.school
     accident_date = date.fromisoformat(data["accident_date"]) if data.get("accident_date") else steps.now().date()
 
@@ -123,22 +121,6 @@ def declare(user: User, raw: dict, *, locale: str = "en", keep_uploads_on_error:
     db.session.commit()
     log.info("case declared", extra={"case_id": case.id, "reference": case.reference})
     return case
-
-
-def _references(data: dict) -> dict:
-    return {key: value for key, value in data.items() if isinstance(value, str) and value.startswith("document:")}
-
-
-def _finish_failed_submission(uploads: list[Document], keep: bool) -> None:
-    """Commit the staged uploads of a rejected form so the user keeps them, or drop them entirely.
-
-    Dropping rolls back: the files this request wrote are then deleted by the documents module's rollback
-    hook, while staged files of earlier requests that the form referred to stay with their rows.
-    """
-    if keep and uploads:
-        db.session.commit()
-        return
-    db.session.rollback()
 
 
 def summary(form, data: dict) -> dict:

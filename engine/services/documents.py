@@ -159,6 +159,24 @@ def attach_files(user: User, form, data: dict, case: Case | None, task_bpmn_id: 
     return documents
 
 
+def invalid_submission(form, raw: dict, data: dict, errors: dict[str, list[str]], uploads: list[Document], *,
+                       keep: bool) -> InvalidData:
+    """End the transaction of a rejected form and return the InvalidData error to raise.
+
+    With `keep`, the staged uploads are committed so the refilled form still refers to them. Otherwise the
+    transaction rolls back: the files this request wrote are then deleted by this module's rollback hook, while
+    staged files of earlier requests that the form referred to stay with their rows.
+    """
+    from forms import to_html_values
+
+    if keep and uploads:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    references = {key: value for key, value in data.items() if isinstance(value, str) and REFERENCE.match(value)}
+    return InvalidData(errors, to_html_values(form, {**raw, **references}))
+
+
 def publish(documents: list[Document], case: Case) -> None:
     """Make staged documents part of the case, each as the next version of its document type."""
     staged = [document for document in documents if document.staged]
@@ -211,7 +229,7 @@ def can_review(user: User, case: Case) -> bool:
 
 
 def review(user: User, document_id: int, decision: str, reason: str = "") -> Document:
-    """Accept or reject one document version; a rejection needs a reason and notifies whoever must replace it."""
+    """Accept or reject one document version. A rejection needs a reason and notifies the user who must replace it."""
     from . import steps
 
     steps.begin_write()

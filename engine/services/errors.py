@@ -16,7 +16,7 @@ class ServiceError(Exception):
 
 
 class NotFound(ServiceError):
-    """The record does not exist, or is outside the user's scope (the two are not told apart)."""
+    """The record does not exist, or is outside the user's scope; the response is the same for both."""
 
     code = "not_found"
     status = 404
@@ -30,7 +30,7 @@ class Forbidden(ServiceError):
 
 
 class Conflict(ServiceError):
-    """The task or record changed since the user loaded it; `params` says who changed it and when."""
+    """The task or record changed since the user loaded it; `params` names who changed it and when."""
 
     code = "conflict"
     status = 409
@@ -39,8 +39,8 @@ class Conflict(ServiceError):
 class InvalidData(ServiceError):
     """Submitted data failed validation.
 
-    `errors` maps each field to its messages ("" for the whole form); `values` is what the user sent, ready to
-    refill the form, with the references of files already stored.
+    `errors` maps each field to its messages, with the key "" for the whole form. `values` contains what the user
+    sent, ready to refill the form, with the references of files already stored.
     """
 
     code = "invalid_data"

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 from flask import current_app
 from flask_babel import force_locale, gettext
+from sqlalchemy.orm import joinedload
 
 from storage import db
 from storage.models import Notification
@@ -117,6 +117,14 @@ class _Connection:
         self.smtp = None
 
 
+def _unclaimed(now: datetime):
+    """Return the SQL condition of an e-mail to send: pending, or left "sending" by a process that died."""
+    return sa.or_(
+        Notification.email_status == "pending",
+        sa.and_(Notification.email_status == "sending", Notification.email_next_attempt_at <= now - STALE_SENDING),
+    )
+
+
 def _claim(notification_ids: list[int], now: datetime) -> list[int]:
     """Mark rows as being sent, skipping those another process claimed first, in one write transaction.
 
@@ -127,10 +135,7 @@ def _claim(notification_ids: list[int], now: datetime) -> list[int]:
         notification_id for notification_id in notification_ids
         if db.session.execute(
             sa.update(Notification)
-            .where(Notification.id == notification_id,
-                   sa.or_(Notification.email_status == "pending",
-                          sa.and_(Notification.email_status == "sending",
-                                  Notification.email_next_attempt_at <= now - STALE_SENDING)))
+            .where(Notification.id == notification_id, _unclaimed(now))
             .values(email_status="sending", email_next_attempt_at=now)
         ).rowcount == 1
     ]
@@ -145,9 +150,7 @@ def deliver(now: datetime | None = None, *, limit: int = 200) -> tuple[int, int]
     now = now or steps.now()
     candidates = list(db.session.scalars(
         sa.select(Notification.id).where(
-            sa.or_(Notification.email_status == "pending",
-                   sa.and_(Notification.email_status == "sending",
-                           Notification.email_next_attempt_at <= now - STALE_SENDING)),
+            _unclaimed(now),
             sa.or_(Notification.email_next_attempt_at.is_(None), Notification.email_next_attempt_at <= now),
         ).order_by(Notification.id).limit(limit)
     ))

@@ -56,7 +56,10 @@ def tick(app, name: str | None = None) -> dict:
 
 
 def _sweep_if_due(app, now) -> None:
-    """Remove orphaned upload files at most once per SWEEP_INTERVAL in this process (each sweep lists the folder)."""
+    """Remove orphaned upload files at most once per SWEEP_INTERVAL in this process.
+
+    The interval is kept in this process's memory, so each scheduler process sweeps on its own schedule.
+    """
     last = app.extensions.get("sanad_last_sweep")
     if last is not None and now - last < SWEEP_INTERVAL:
         return

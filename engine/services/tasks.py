@@ -17,7 +17,7 @@ from storage.models import AuditEvent, Case, PendingTask, TaskDraft, User
 from storage.queries import holds_task
 
 from . import cases, documents, reminders, steps, versions
-from .errors import Conflict, InvalidData, NotFound, ProcessFailure
+from .errors import Conflict, NotFound, ProcessFailure
 
 log = logging.getLogger("sanad.engine")
 
@@ -137,8 +137,7 @@ def complete(user: User, task_id: str, raw: dict, *, locale: str = "en", keep_up
     data, errors = forms.validate(form, raw)
     uploads = documents.attach_files(user, form, data, case, task.bpmn_id, errors)
     if errors:
-        cases._finish_failed_submission(uploads, keep_uploads_on_error)
-        raise InvalidData(errors, forms.to_html_values(form, {**raw, **cases._references(data)}))
+        raise documents.invalid_submission(form, raw, data, errors, uploads, keep=keep_uploads_on_error)
 
     case_id, bpmn_id = case.id, task.bpmn_id
     try:

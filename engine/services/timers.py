@@ -35,11 +35,6 @@ def due_cases(now: datetime, limit: int) -> list[tuple[int, datetime]]:
     )]
 
 
-def due_case_ids(now: datetime, limit: int) -> list[int]:
-    """Return the ids of the cases whose earliest timer is due, soonest first."""
-    return [case_id for case_id, _ in due_cases(now, limit)]
-
-
 def _lock_if_free(case_id: int) -> Case | None:
     """Lock a case row, skipping it when another scheduler holds it (PostgreSQL); SQLite has one writer anyway."""
     query = sa.select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
