@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass, field
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from flask_babel import gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
@@ -52,11 +54,40 @@ class Form:
         """
         context = context or FormContext()
         ui_schema = ui_schema or {}
+        _check_once(schema)
+        resolved = resolve(schema, context)
+        return cls._from_resolved(schema, ui_schema, context, resolved)
+
+    @classmethod
+    def build_shared(cls, schema: dict, ui_schema: dict | None, context: FormContext, language: str) -> Form:
+        """Like `build`, but return the form built earlier for the same files, language, day and resolved schema.
+
+        A form is never changed once built, so requests may share one. `schema` and `ui_schema` must be
+        long-lived objects (those of a parsed process bundle): they are told apart by identity. `language`
+        names what `context.translate` translates to.
+        """
+        ui_schema = _NO_UI if ui_schema is None else ui_schema
+        _check_once(schema)
+        resolved = resolve(schema, context)
+        key = (id(schema), id(ui_schema), language, str(get_locale() or ""), context.today, context.timezone,
+               json.dumps(resolved, sort_keys=True, default=str))
+        with _SHARED_LOCK:
+            entry = _SHARED.get(key)
+            if entry is not None and entry[0] is schema and entry[1] is ui_schema:
+                _SHARED.move_to_end(key)
+                return entry[2]
+        # The kept form must not hold on to the caller's case data, which may be a live workflow dictionary.
+        form = cls._from_resolved(schema, ui_schema, replace(context, case_data=dict(context.case_data)), resolved)
+        with _SHARED_LOCK:
+            _SHARED[key] = (schema, ui_schema, form)
+            while len(_SHARED) > SHARED_FORMS:
+                _SHARED.popitem(last=False)
+        return form
+
+    @classmethod
+    def _from_resolved(cls, schema: dict, ui_schema: dict, context: FormContext, resolved: dict) -> Form:
         if not isinstance(ui_schema, dict):
             raise FormSchemaError("the UI schema must be an object")
-        resolved = resolve(schema, context)
-        _check_schema(json.dumps(resolved, sort_keys=True, default=str))
-
         bounds = date_bounds(schema, context)
         notes = _conditional_notes(resolved, context)
         required = set(resolved.get("required", []))
@@ -225,9 +256,35 @@ def _without_multiple_of(schema: dict) -> dict:
     return {**schema, "properties": properties}
 
 
+# The UI schema of a form file that has none; one object, so forms without one share cache entries.
+_NO_UI: dict = {}
+# Forms built by `Form.build_shared`, least recently used first.
+SHARED_FORMS = 512
+_SHARED: OrderedDict[tuple, tuple[dict, dict, Form]] = OrderedDict()
+_SHARED_LOCK = threading.Lock()
+
+# Schemas already checked, by id, each kept alive beside its id so the id cannot be reused meanwhile.
+_CHECKED: dict[int, dict] = {}
+
+
+def _check_once(schema: dict) -> None:
+    """Check a form file's schema as draft 2020-12, once per schema object.
+
+    The file is checked rather than each resolved copy: resolving only adds keywords that are valid by
+    construction (`oneOf` of constants, `formatMinimum`/`formatMaximum`, `readOnly`, `default`), while the
+    copies differ with every case and would defeat any cache.
+    """
+    if _CHECKED.get(id(schema)) is schema:
+        return
+    _check_schema(json.dumps(schema, sort_keys=True, default=str))
+    if len(_CHECKED) > 1024:
+        _CHECKED.clear()
+    _CHECKED[id(schema)] = schema
+
+
 @functools.lru_cache(maxsize=512)
 def _check_schema(encoded: str) -> None:
-    """Check a resolved schema once per distinct content; checking costs milliseconds, a cache hit microseconds."""
+    """Check a schema once per distinct content; checking costs milliseconds, a cache hit microseconds."""
     try:
         Draft202012Validator.check_schema(json.loads(encoded))
     except SchemaError as error:

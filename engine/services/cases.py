@@ -42,8 +42,9 @@ def form_context(bundle, locale: str, case_data: dict | None = None, options: di
 
 
 def roster_options(user: User) -> list[tuple[str, str]]:
-    pupils = db.session.scalars(
-        sa.select(Pupil).where(Pupil.school_id == user.school_id).order_by(Pupil.last_name, Pupil.first_name)
+    pupils = db.session.execute(
+        sa.select(Pupil.massar_code, Pupil.last_name, Pupil.first_name, Pupil.level)
+        .where(Pupil.school_id == user.school_id).order_by(Pupil.last_name, Pupil.first_name)
     )
     return [(p.massar_code, f"{p.last_name} {p.first_name} ({p.massar_code}, {p.level})") for p in pupils]
 
@@ -55,14 +56,15 @@ def declaration_form(user: User, locale: str = "en"):
     version = versions.require_latest()
     bundle = versions.bundle_for(version)
     name = start_form_name(bundle)
-    form = forms.Form.build(bundle.form(name), _ui_schema(bundle, name),
-                            form_context(bundle, locale, options={"school_roster": roster_options(user)}))
+    form = forms.Form.build_shared(bundle.form(name), _ui_schema(bundle, name),
+                                   form_context(bundle, locale, options={"school_roster": roster_options(user)}),
+                                   f"{bundle.sha256}:{locale}")
     return version, bundle, form
 
 
-def _ui_schema(bundle, schema_name: str) -> dict:
+def _ui_schema(bundle, schema_name: str) -> dict | None:
     ui_name = schema_name.replace(".schema.json", ".uischema.json")
-    return bundle.form(ui_name) if f"forms/{ui_name}" in bundle.files else {}
+    return bundle.form(ui_name) if f"forms/{ui_name}" in bundle.files else None
 
 
 def declare(user: User, raw: dict, *, locale: str = "en", keep_uploads_on_error: bool = True) -> Case:
