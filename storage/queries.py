@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -110,11 +112,50 @@ class InboxPage:
         return max(1, -(-self.total // self.page_size))
 
 
+# Counts of a scope with more pending tasks than this are kept for FACET_TTL_SECONDS, so a page for a region or
+# the whole country costs the same at 2,000 or 200,000 cases; smaller scopes are counted on every page.
+FACET_CACHE_THRESHOLD = 500
+FACET_TTL_SECONDS = 30.0
+_FACETS: dict[tuple, tuple[float, list]] = {}
+_FACETS_LOCK = threading.Lock()
+
+
+def _scope_key(user: User) -> tuple:
+    return (db.engine.url.render_as_string(), user.role, user.school_id, user.province_id, user.region_id,
+            user.id if user.role == "parent" else None)
+
+
+def _facets(user: User, scope, now: datetime) -> list[tuple[str, str, int, int]]:
+    """Return (bpmn_id, title, tasks, overdue tasks) for each step of the tasks `user` holds, in one query."""
+    key = _scope_key(user)
+    clock = time.monotonic()
+    with _FACETS_LOCK:
+        cached = _FACETS.get(key)
+    if cached is not None and clock - cached[0] < FACET_TTL_SECONDS:
+        return cached[1]
+    overdue = sa.func.sum(sa.case((PendingTask.due_at < now, 1), else_=0))
+    facets = [
+        (bpmn_id, title, count, int(late or 0))
+        for bpmn_id, title, count, late in db.session.execute(
+            sa.select(PendingTask.bpmn_id, sa.func.min(PendingTask.title), sa.func.count(), overdue)
+            .where(scope).group_by(PendingTask.bpmn_id).order_by(PendingTask.bpmn_id)
+        )
+    ]
+    with _FACETS_LOCK:
+        if sum(facet[2] for facet in facets) > FACET_CACHE_THRESHOLD:
+            _FACETS[key] = (clock, facets)
+        else:
+            _FACETS.pop(key, None)
+    return facets
+
+
 def inbox(user: User, *, step: str | None = None, overdue_only: bool = False, page: int = 1,
           page_size: int = 25, now: datetime | None = None) -> InboxPage:
     """Return one page of the tasks `user` holds, soonest due first, with counts for the filters.
 
-    Every query reads the pending-task table through its (role, scope, due_at) indexes; no workflow is loaded.
+    Two queries read the pending-task table through its (role, scope, due date) indexes, and no workflow is
+    loaded: one counts the tasks of each step, the other reads the page in index order. Counts of a large scope
+    may be up to FACET_TTL_SECONDS old; the rows of the page are always current.
     """
     now = now or utcnow()
     scope = task_scope(user)
@@ -124,19 +165,11 @@ def inbox(user: User, *, step: str | None = None, overdue_only: bool = False, pa
     if overdue_only:
         conditions.append(PendingTask.due_at < now)
 
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(PendingTask).where(*conditions)) or 0
-    overdue_total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(PendingTask).where(scope, PendingTask.due_at < now)
-    ) or 0
-    steps = [
-        (bpmn_id, title, count)
-        for bpmn_id, title, count in db.session.execute(
-            sa.select(PendingTask.bpmn_id, sa.func.min(PendingTask.title), sa.func.count())
-            .where(scope)
-            .group_by(PendingTask.bpmn_id)
-            .order_by(PendingTask.bpmn_id)
-        )
-    ]
+    facets = _facets(user, scope, now)
+    chosen = [facet for facet in facets if not step or facet[0] == step]
+    total = sum(facet[3] if overdue_only else facet[2] for facet in chosen)
+    overdue_total = sum(facet[3] for facet in facets)
+    steps = [(bpmn_id, title, count) for bpmn_id, title, count, _ in facets]
     page = max(1, page)
     query = (
         sa.select(PendingTask, Case.reference, Pupil.first_name, Pupil.last_name)
