@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,9 +49,11 @@ def sniff_media_type(content: bytes) -> str | None:
 class DocumentStore:
     """Write-once files under `root`; a file is never overwritten or renamed after it is stored."""
 
-    def __init__(self, root: str | os.PathLike, max_bytes: int):
+    def __init__(self, root: str | os.PathLike, max_bytes: int, *, sync: bool = True):
         self.root = Path(root)
         self.max_bytes = max_bytes
+        # Whether each file is flushed to the disk (fsync) before it is renamed and its row may be committed.
+        self.sync = sync
 
     def check(self, content: bytes, filename: str) -> str:
         """Return the sniffed media type of an upload, or raise UploadRejected."""
@@ -64,23 +67,34 @@ class DocumentStore:
         return media_type
 
     def save(self, content: bytes, filename: str) -> StoredFile:
-        """Check and store an upload, and return where and what it is.
+        """Check and store an upload, and return where and what it is once the file is on disk."""
+        stored, done = self.start_save(content, filename)
+        done.result()
+        return stored
 
-        The file is written to a temporary name, flushed to disk and renamed, so a crash never leaves a
-        partial file under a stored name.
+    def start_save(self, content: bytes, filename: str) -> tuple[StoredFile, Future]:
+        """Check an upload and start storing it; return what it is and a future that ends once it is on disk.
+
+        The content is written to a temporary name here; a background thread then flushes it to disk (when
+        `sync` is on) and renames it to its stored name, so a crash never leaves a partial file under a stored
+        name. The caller
+        goes on meanwhile (a step runs the engine during the disk flush) and waits for the future before it
+        commits the document's row. The future raises OSError if the flush or the rename failed.
         """
         media_type = self.check(content, filename)
         self.root.mkdir(parents=True, exist_ok=True)
         stored_name = secrets.token_hex(16)
-        final_path = self.root / stored_name
         temporary_path = self.root / f".{stored_name}.part"
-        with open(temporary_path, "xb") as handle:
+        handle = open(temporary_path, "xb")  # noqa: SIM115 - closed by _finish, in the flushing thread
+        try:
             handle.write(content)
             handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary_path, final_path)
-        final_path.chmod(0o440)
-        return StoredFile(stored_name, hashlib.sha256(content).hexdigest(), len(content), media_type)
+        except BaseException:
+            handle.close()
+            temporary_path.unlink(missing_ok=True)
+            raise
+        done = _FLUSHER.submit(_finish, handle, temporary_path, self.root / stored_name, self.sync)
+        return StoredFile(stored_name, hashlib.sha256(content).hexdigest(), len(content), media_type), done
 
     def path(self, stored_name: str) -> Path:
         """Return the path of a stored file, refusing any name that is not one this store produced."""
@@ -89,5 +103,21 @@ class DocumentStore:
         return self.root / stored_name
 
     def delete(self, stored_name: str) -> None:
-        """Remove a file whose database row was never committed."""
-        self.path(stored_name).unlink(missing_ok=True)
+        """Remove a file whose database row was never committed, under its stored or its temporary name."""
+        path = self.path(stored_name)
+        path.unlink(missing_ok=True)
+        (self.root / f".{stored_name}.part").unlink(missing_ok=True)
+
+
+# Disk flushes of uploads run here, beside the request that wrote them; see DocumentStore.start_save.
+_FLUSHER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sanad-file-flush")
+
+
+def _finish(handle, temporary_path: Path, final_path: Path, sync: bool) -> None:
+    try:
+        if sync:
+            os.fsync(handle.fileno())
+    finally:
+        handle.close()
+    os.replace(temporary_path, final_path)
+    final_path.chmod(0o440)

@@ -8,11 +8,12 @@ import re
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage import db
 from storage.files import DocumentStore, UploadRejected
-from storage.models import Case, Document, User
+from storage.models import Case, Document, User, UTCDateTime, utcnow
 from storage.queries import can_view_case
 
 from . import notifications
@@ -31,19 +32,34 @@ UPLOAD_MESSAGES = {
 
 
 def init_app(app) -> None:
-    app.extensions["sanad_documents"] = DocumentStore(app.config["DOCUMENTS_DIR"], app.config["UPLOAD_MAX_BYTES"])
+    sync = app.config["SYNC_UPLOADS"]
+    if sync is None:
+        # Files are made as durable as the commits that refer to them: PostgreSQL's commits survive a power cut,
+        # so each file reaches the disk before its row is committed. SQLite runs with synchronous=NORMAL, whose
+        # commits, like files left to the kernel, survive a crash of the application but not a power cut.
+        sync = not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    app.extensions["sanad_documents"] = DocumentStore(app.config["DOCUMENTS_DIR"], app.config["UPLOAD_MAX_BYTES"],
+                                                      sync=sync)
 
 
 def store() -> DocumentStore:
     return current_app.extensions["sanad_documents"]
 
 
-# Session.info key of the files written during the session's current transaction, as (store, stored name).
+# Session.info key of the files written during the session's current transaction, as (store, stored name,
+# future of the disk flush).
 WRITTEN_FILES = "sanad_written_files"
 
 
-def _remember_written(stored_name: str) -> None:
-    db.session.info.setdefault(WRITTEN_FILES, []).append((store(), stored_name))
+def _remember_written(stored_name: str, done) -> None:
+    db.session.info.setdefault(WRITTEN_FILES, []).append((store(), stored_name, done))
+
+
+@event.listens_for(Session, "before_commit")
+def _wait_for_written_files(session) -> None:
+    """Let a transaction commit its document rows only once their files are on disk (raises OSError if not)."""
+    for _, _, done in session.info.get(WRITTEN_FILES, ()):
+        done.result()
 
 
 @event.listens_for(Session, "after_commit")
@@ -61,8 +77,9 @@ def _delete_uncommitted_files(session, transaction) -> None:
     if transaction.parent is not None or transaction.nested:
         return
     written = session.info.pop(WRITTEN_FILES, None)
-    for file_store, stored_name in written or ():
+    for file_store, stored_name, done in written or ():
         try:
+            done.exception()  # wait for the flush, so the file is not renamed after it was deleted
             file_store.delete(stored_name)
         except OSError as exc:
             log.error("uncommitted upload could not be deleted", extra={"stored_name": stored_name, "error": str(exc)})
@@ -78,29 +95,53 @@ def upload_error(exc: UploadRejected) -> tuple[str, dict]:
     return UPLOAD_MESSAGES[exc.code], params
 
 
-def store_upload(user: User, upload, *, doc_type: str, case: Case | None, task_bpmn_id: str | None,
-                 field: str) -> Document:
-    """Write an uploaded file to the store and add a staged document row for it (not yet committed).
+_INSERT_DOCUMENT = sa.text(
+    "INSERT INTO document (case_id, doc_type, version, original_name, stored_name, sha256, size, media_type, "
+    "task_bpmn_id, field, uploaded_by_id, uploaded_at, status, staged, review_reason) VALUES (:case_id, :doc_type, "
+    ":version, :original_name, :stored_name, :sha256, :size, :media_type, :task_bpmn_id, :field, :uploaded_by_id, "
+    ":uploaded_at, :status, :staged, :review_reason) RETURNING id"
+).bindparams(sa.bindparam("uploaded_at", type_=UTCDateTime), sa.bindparam("staged", type_=sa.Boolean))
+_INSERT_PUBLISHED = sa.text(
+    "INSERT INTO document (case_id, doc_type, version, original_name, stored_name, sha256, size, media_type, "
+    "task_bpmn_id, field, uploaded_by_id, uploaded_at, status, staged, review_reason) VALUES (:case_id, :doc_type, "
+    "(SELECT coalesce(max(other.version), 0) + 1 FROM document AS other WHERE other.case_id = :case_id "
+    "AND other.doc_type = CAST(:doc_type AS VARCHAR(80)) AND other.staged = :staged), :original_name, :stored_name, :sha256, :size, "
+    ":media_type, :task_bpmn_id, :field, :uploaded_by_id, :uploaded_at, :status, :staged, :review_reason) "
+    "RETURNING id, version"
+).bindparams(sa.bindparam("uploaded_at", type_=UTCDateTime), sa.bindparam("staged", type_=sa.Boolean))
+# Each staged document becomes the next version of its type in the case; a second one of the same type in the
+# same step sees the first, so versions stay consecutive.
+_PUBLISH_DOCUMENT = sa.text(
+    "UPDATE document SET case_id = :case_id, staged = :staged, version = (SELECT coalesce(max(other.version), 0) + 1 "
+    "FROM document AS other WHERE other.case_id = :case_id AND other.doc_type = :doc_type "
+    "AND other.staged = :staged) WHERE id = :id RETURNING version"
+).bindparams(sa.bindparam("staged", type_=sa.Boolean))
 
-    Raises UploadRejected when the content is empty, too large or of an unsupported type.
+
+def store_upload(user: User, upload, *, doc_type: str, case: Case | None, task_bpmn_id: str | None,
+                 field: str, publish: bool = False) -> Document:
+    """Write an uploaded file to the store and add a document row for it (not yet committed).
+
+    The row is staged, or with `publish` the next version of its type in `case`. Raises UploadRejected when the
+    content is empty, too large or of an unsupported type.
     """
-    stored = store().save(upload.content, upload.filename)
-    _remember_written(stored.stored_name)
-    document = Document(
-        case_id=case.id if case is not None else None,
-        doc_type=doc_type,
-        original_name=(upload.filename or "document")[:255],
-        stored_name=stored.stored_name,
-        sha256=stored.sha256,
-        size=stored.size,
-        media_type=stored.media_type,
-        task_bpmn_id=task_bpmn_id,
-        field=field,
-        uploaded_by_id=user.id,
-        staged=True,
-    )
+    stored, done = store().start_save(upload.content, upload.filename)
+    _remember_written(stored.stored_name, done)
+    values = {
+        "case_id": case.id if case is not None else None, "doc_type": doc_type, "version": 1,
+        "original_name": (upload.filename or "document")[:255], "stored_name": stored.stored_name,
+        "sha256": stored.sha256, "size": stored.size, "media_type": stored.media_type, "task_bpmn_id": task_bpmn_id,
+        "field": field, "uploaded_by_id": user.id, "uploaded_at": utcnow(), "status": "pending",
+        "staged": not publish, "review_reason": "",
+    }
+    # A plain INSERT, then the row joins the session as already stored: no unit-of-work flush per upload.
+    if publish:
+        values["id"], values["version"] = db.session.connection().execute(_INSERT_PUBLISHED, values).one()
+    else:
+        values["id"] = db.session.connection().execute(_INSERT_DOCUMENT, values).scalar_one()
+    document = Document(**values)
+    make_transient_to_detached(document)
     db.session.add(document)
-    db.session.flush()
     return document
 
 
@@ -124,11 +165,13 @@ def attach_files(user: User, form, data: dict, case: Case | None, task_bpmn_id: 
     """Store the uploads of `data` and check its document references, in place.
 
     Each file value becomes a `document:<id>` reference; a rejected upload or an unknown reference adds a field
-    error. Returns the documents the data now refers to.
+    error. Returns the documents the data now refers to. When the submission has no error at all and belongs to
+    a case, new uploads are stored as published versions at once; otherwise they are staged, for `publish` or
+    for the corrected form.
     """
     from forms import UploadedFile  # local import keeps this module importable without forms for the CLI
 
-    documents: list[Document] = []
+    checked: list[tuple[object, object]] = []
     for field in form.fields:
         if field.kind != "file" or field.name not in data:
             continue
@@ -138,24 +181,31 @@ def attach_files(user: User, form, data: dict, case: Case | None, task_bpmn_id: 
             continue
         if isinstance(value, UploadedFile):
             try:
-                document = store_upload(user, value, doc_type=field.document_type or field.name, case=case,
-                                        task_bpmn_id=task_bpmn_id, field=field.name)
+                store().check(value.content, value.filename)
             except UploadRejected as exc:
                 message, params = upload_error(exc)
                 errors.setdefault(field.name, []).append(_translate(message, params))
                 del data[field.name]
                 continue
-        else:
-            document = resolve_reference(user, value, case)
-            if document is None:
-                errors.setdefault(field.name, []).append(
-                    _translate("The document %(value)s is not a file of this case; upload the file again.",
-                               {"value": value})
-                )
-                del data[field.name]
-                continue
-        data[field.name] = f"document:{document.id}"
-        documents.append(document)
+            checked.append((field, value))
+            continue
+        document = resolve_reference(user, value, case)
+        if document is None:
+            errors.setdefault(field.name, []).append(
+                _translate("The document %(value)s is not a file of this case; upload the file again.",
+                           {"value": value})
+            )
+            del data[field.name]
+            continue
+        checked.append((field, document))
+
+    documents: list[Document] = []
+    for field, value in checked:
+        if isinstance(value, UploadedFile):
+            value = store_upload(user, value, doc_type=field.document_type or field.name, case=case,
+                                 task_bpmn_id=task_bpmn_id, field=field.name, publish=not errors and case is not None)
+        data[field.name] = f"document:{value.id}"
+        documents.append(value)
     return documents
 
 
@@ -182,19 +232,13 @@ def publish(documents: list[Document], case: Case) -> None:
     staged = [document for document in documents if document.staged]
     if not staged:
         return
-    doc_types = {document.doc_type for document in staged}
-    latest = dict(db.session.execute(
-        sa.select(Document.doc_type, sa.func.max(Document.version))
-        .where(Document.case_id == case.id, Document.doc_type.in_(doc_types), Document.staged.is_(False))
-        .group_by(Document.doc_type)
-    ).all())
+    connection = db.session.connection()
     for document in staged:
-        # Counted here, not re-queried, so two uploads of one type in a step get consecutive versions.
-        version = (latest.get(document.doc_type) or 0) + 1
-        latest[document.doc_type] = version
-        document.case_id = case.id
-        document.version = version
-        document.staged = False
+        version = connection.execute(_PUBLISH_DOCUMENT, {"case_id": case.id, "doc_type": document.doc_type,
+                                                         "staged": False, "id": document.id}).scalar_one()
+        # The row is written; tell the session so, without queueing a second UPDATE.
+        for name, value in (("case_id", case.id), ("version", version), ("staged", False)):
+            set_committed_value(document, name, value)
 
 
 def case_documents(case: Case) -> list[Document]:

@@ -33,9 +33,12 @@ def _stage(user: User) -> Document:
 def test_rollback_deletes_written_upload(db_session):
     document = _stage(_school_user())
     path = documents.store().path(document.stored_name)
-    assert path.is_file()
+    # Until the commit waits for it, the file may still sit under its temporary name.
+    temporary = path.with_name(f".{path.name}.part")
+    assert path.is_file() or temporary.is_file()
     db_session.rollback()
     assert not path.exists()
+    assert not temporary.exists()
 
 
 def test_commit_keeps_written_upload(db_session):
