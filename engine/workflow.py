@@ -224,8 +224,11 @@ def ready_tasks(bundle: ProcessBundle, wf: BpmnWorkflow, *, with_data: bool = Tr
     return [_ready_task(bundle, task, with_data) for task in _ready_manual(wf)]
 
 
-def ready_task(bundle: ProcessBundle, wf: BpmnWorkflow, task_id) -> ReadyTask | None:
-    """Return the READY human task with id ``task_id``, or None when there is no such task."""
+def ready_task(bundle: ProcessBundle, wf: BpmnWorkflow, task_id, *, copy_data: bool = True) -> ReadyTask | None:
+    """Return the READY human task with id ``task_id``, or None when there is no such task.
+
+    With ``copy_data=False`` the task's ``data`` is the workflow's own dictionary, to read and never to change.
+    """
     try:
         uuid = task_id if isinstance(task_id, UUID) else UUID(str(task_id))
         task = wf.get_task_from_id(uuid)
@@ -233,7 +236,10 @@ def ready_task(bundle: ProcessBundle, wf: BpmnWorkflow, task_id) -> ReadyTask | 
         return None
     if task is None or task.state != TaskState.READY or not task.task_spec.manual:
         return None
-    return _ready_task(bundle, task)
+    ready = _ready_task(bundle, task, with_data=copy_data)
+    if not copy_data:
+        ready.data = task.data
+    return ready
 
 
 def complete(bundle: ProcessBundle, wf: BpmnWorkflow, task_id, data: dict) -> None:
@@ -378,6 +384,19 @@ def dumps(wf: BpmnWorkflow) -> str:
     }
     # allow_nan=False: PostgreSQL jsonb rejects NaN, so fail at save time with the error in hand.
     return json.dumps(document, cls=_SERIALIZER._encoder_cls, allow_nan=False, separators=(',', ':'))
+
+
+_BUNDLE_KEY = '"bundle_sha256":"'
+
+
+def saved_bundle_sha256(text: str) -> str | None:
+    """Return the bundle hash that a text saved by ``dumps`` names, reading only its header."""
+    start = text.find(_BUNDLE_KEY, 0, 400)
+    if start < 0:
+        return None
+    start += len(_BUNDLE_KEY)
+    end = text.find('"', start, start + 80)
+    return text[start:end] if end > start else None
 
 
 def loads(bundle: ProcessBundle, text: str | bytes, *, script_engine) -> BpmnWorkflow:

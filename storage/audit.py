@@ -8,52 +8,58 @@ import json
 import sqlalchemy as sa
 
 from .db import db
-from .models import AuditEvent, utcnow
+from .models import AuditEvent, UTCDateTime, utcnow
+
+# The columns each event's hash covers, in the order of the stored JSON.
+HASHED = ("case_id", "at", "actor_id", "actor_role", "kind", "task_id", "bpmn_id", "title", "lane",
+          "on_behalf_of_guardian", "details", "previous_sha256")
 
 
-def _digest(event: AuditEvent) -> str:
-    content = {
-        "case_id": event.case_id,
-        "at": event.at.isoformat(),
-        "actor_id": event.actor_id,
-        "actor_role": event.actor_role,
-        "kind": event.kind,
-        "task_id": event.task_id,
-        "bpmn_id": event.bpmn_id,
-        "title": event.title,
-        "lane": event.lane,
-        "on_behalf_of_guardian": event.on_behalf_of_guardian,
-        "details": event.details,
-        "previous_sha256": event.previous_sha256,
-    }
+def _digest_values(values: dict) -> str:
+    content = {name: values[name] for name in HASHED}
+    content["at"] = values["at"].isoformat()
     encoded = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str).encode()
     return hashlib.sha256(encoded).hexdigest()
 
 
-def append(case_id: int, kind: str, *, actor=None, **fields) -> AuditEvent:
-    """Add an event after the last one of the case, chaining its hash to that event's hash.
+def _digest(event: AuditEvent) -> str:
+    return _digest_values({name: getattr(event, name) for name in HASHED})
 
-    The caller holds the case's lock, so no other event of the same case is appended concurrently.
+
+_HEAD = sa.text("SELECT sha256 FROM audit_event WHERE case_id = :case_id ORDER BY id DESC LIMIT 1")
+_INSERT = sa.text(
+    "INSERT INTO audit_event (case_id, at, actor_id, actor_role, kind, task_id, bpmn_id, title, lane, "
+    "on_behalf_of_guardian, details, previous_sha256, sha256) VALUES (:case_id, :at, :actor_id, :actor_role, "
+    ":kind, :task_id, :bpmn_id, :title, :lane, :on_behalf_of_guardian, :details, :previous_sha256, :sha256)"
+).bindparams(sa.bindparam("at", type_=UTCDateTime), sa.bindparam("details", type_=sa.JSON),
+             sa.bindparam("on_behalf_of_guardian", type_=sa.Boolean))
+
+
+def append(case_id: int, kind: str, *, actor=None, previous: str | None = None, **fields) -> dict:
+    """Add an event after the last one of the case, chaining its hash to that event's hash; return its values.
+
+    `previous` is the hash of the case's last event when the caller knows it (the case row keeps it); without
+    it, the last event is looked up. The caller holds the case's lock, so no other event of the same case is
+    appended concurrently. The row is inserted at once, so a lookup later in the step finds it.
     """
-    previous = db.session.scalar(
-        sa.select(AuditEvent.sha256).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id.desc()).limit(1)
-    )
+    connection = db.session.connection()
+    if previous is None:
+        previous = connection.execute(_HEAD, {"case_id": case_id}).scalar()
     # Every hashed column gets its value here, before hashing: a column default applied later at insert
     # time would make the stored row differ from what was hashed.
     values = {"task_id": None, "bpmn_id": None, "title": "", "lane": "", "on_behalf_of_guardian": False, **fields}
-    event = AuditEvent(
+    values.update(
         case_id=case_id,
         kind=kind,
-        at=values.pop("at", None) or utcnow(),
+        at=values.get("at") or utcnow(),
         actor_id=actor.id if actor is not None else None,
         actor_role=actor.role if actor is not None else "",
         previous_sha256=previous or "",
-        details=values.pop("details", None) or {},
-        **values,
+        details=values.get("details") or {},
     )
-    event.sha256 = _digest(event)
-    db.session.add(event)
-    return event
+    values["sha256"] = _digest_values(values)
+    connection.execute(_INSERT, values)
+    return values
 
 
 def events(case_id: int) -> list[AuditEvent]:

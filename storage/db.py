@@ -2,6 +2,7 @@
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -17,6 +18,16 @@ NAMING_CONVENTION = {
 # Execution option that makes the next transaction on a SQLite connection start with BEGIN IMMEDIATE.
 SQLITE_BEGIN_OPTION = "sqlite_begin"
 SQLITE_BUSY_TIMEOUT_MS = 30000
+
+
+def db_insert(table):
+    """Return an INSERT on `table` for the session's database that offers `on_conflict_do_nothing`."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"INSERT … ON CONFLICT is needed, which {dialect} lacks here")
 
 
 class Base(DeclarativeBase):

@@ -210,6 +210,8 @@ class Case(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     row_version: Mapped[int] = mapped_column(default=1)
+    # SHA-256 of the case's latest audit event, so the next one chains to it without a query.
+    audit_head: Mapped[str | None] = mapped_column(sa.String(64))
 
     process_version: Mapped[ProcessVersion] = relationship()
     pupil: Mapped[Pupil] = relationship()
@@ -245,19 +247,20 @@ class PendingTask(db.Model):
 
     case: Mapped[Case] = relationship()
 
-    __table_args__ = (
-        sa.Index("ix_pending_task_role_school", "role", "school_id", "due_at"),
-        sa.Index("ix_pending_task_role_province", "role", "province_id", "due_at"),
-        sa.Index("ix_pending_task_role_region", "role", "region_id", "due_at"),
-        sa.Index("ix_pending_task_guardian", "guardian_id", "due_at"),
-        sa.Index("ix_pending_task_role_due", "role", "due_at"),
+    # One index per way of holding tasks, in the inbox's order (dated tasks first, soonest due first), so a page
+    # reads its rows straight from the index and stops at the page's end, however many tasks the scope has.
+    __table_args__ = tuple(
+        sa.Index(f"ix_pending_task_inbox_{name}", *scope, sa.text("(due_at IS NULL)"), "due_at", "created_at", "id")
+        for name, scope in (("school", ("role", "school_id")), ("province", ("role", "province_id")),
+                            ("region", ("role", "region_id")), ("guardian", ("guardian_id",)), ("role", ("role",)))
     )
 
 
 class TaskDraft(db.Model):
     """A saved, not yet submitted, form of one user for one pending task."""
 
-    task_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    # Deleting the pending task, when it is completed or leaves the process, deletes its drafts.
+    task_id: Mapped[str] = mapped_column(sa.ForeignKey("pending_task.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"), primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("accident_case.id", ondelete="CASCADE"), index=True)
     data: Mapped[dict] = mapped_column(sa.JSON)

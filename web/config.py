@@ -18,6 +18,9 @@ DEFAULTS = {
     # Folder where uploaded documents are stored under random names; empty means instance/documents.
     "DOCUMENTS_DIR": "",
     "UPLOAD_MAX_BYTES": 10 * 1024 * 1024,
+    # Flush each uploaded file to the disk before its document row is committed. Empty (None) follows the
+    # database: on for PostgreSQL, off for SQLite, whose commits are not flushed either (synchronous=NORMAL).
+    "SYNC_UPLOADS": None,
     # Lifetime of a bearer token issued by POST /api/v1/auth/token.
     "API_TOKEN_TTL_SECONDS": 12 * 3600,
     # Locales offered to users; the first is the default.
@@ -69,10 +72,14 @@ ENVIRONMENT_NAMES = {
 }
 
 _INTEGER_SETTINGS = {"UPLOAD_MAX_BYTES", "SCHEDULER_TICK_SECONDS", "MAIL_PORT", "API_TOKEN_TTL_SECONDS"}
-_BOOLEAN_SETTINGS = {"MAIL_USE_TLS", "SCHEDULER_ENABLED", "SCHEDULER_REQUIRED"}
+_BOOLEAN_SETTINGS = {"MAIL_USE_TLS", "SCHEDULER_ENABLED", "SCHEDULER_REQUIRED", "SYNC_UPLOADS"}
 
 # Connection pool of a PostgreSQL server; each web worker and scheduler process has its own pool.
+POSTGRESQL_LOCK_TIMEOUT_MS = 30000
 POSTGRESQL_ENGINE_OPTIONS = {
+    # A writer waits this long for another one's row lock, then the step fails with a "try again" conflict;
+    # SQLite's busy timeout (storage.db.SQLITE_BUSY_TIMEOUT_MS) bounds the same wait there.
+    "connect_args": {"options": f"-c lock_timeout={POSTGRESQL_LOCK_TIMEOUT_MS}"},
     "pool_size": 5,
     "max_overflow": 5,
     "pool_timeout": 30,

@@ -13,7 +13,7 @@ from engine.errors import EngineError
 from storage import audit, db
 from storage.models import Case, Document, PendingTask
 
-from . import documents, steps
+from . import documents, steps, versions
 
 log = logging.getLogger("sanad.maintenance")
 
@@ -118,7 +118,9 @@ def check_case_consistency(case: Case) -> list[str]:
     """
     problems = []
     try:
-        bundle, wf = steps.load(case)
+        # Parsed from the stored text, never taken from the pool, so the check reads what the database holds.
+        bundle = versions.bundle_of_case(case)
+        wf = workflow.loads(bundle, case.workflow, script_engine=steps.script_engine())
     except EngineError as exc:
         return [f"case {case.id}: the workflow cannot be loaded: {exc.code}: {exc.message}"]
 
@@ -141,6 +143,9 @@ def check_case_consistency(case: Case) -> list[str]:
     broken = audit.verify_chain(case.id)
     if broken is not None:
         problems.append(f"case {case.id}: audit event {broken} breaks the hash chain")
+    events = audit.events(case.id)
+    if events and case.audit_head != events[-1].sha256:
+        problems.append(f"case {case.id}: the audit head is not the hash of the last audit event {events[-1].id}")
 
     store = documents.store()
     for document in db.session.scalars(sa.select(Document).where(Document.case_id == case.id)):

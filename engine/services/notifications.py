@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from storage import db
-from storage.models import Case, Notification, User
+from storage.db import db_insert
+from storage.models import Case, Notification, User, UTCDateTime, utcnow
 
 
 def notify(user: User, case: Case | None, kind: str, *, key: str, params: dict | None = None, link: str = "") -> None:
@@ -26,15 +26,44 @@ def notify_many(items: list[tuple]) -> None:
                               "kind": kind, "params": params or {}, "link": link})
     if not rows:
         return
+    table = Notification.__table__
+    statement = db_insert(table).on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
+    db.session.connection().execute(statement, list(rows.values()))
+
+
+# INSERT … SELECT statements by (dialect, condition on app_user); see `notify_users_where`.
+_INSERT_SELECTED: dict[tuple[str, str], sa.TextClause] = {}
+
+
+def _insert_selected(dialect: str, condition: str) -> sa.TextClause:
+    statement = _INSERT_SELECTED.get((dialect, condition))
+    if statement is None:
+        # A bare parameter in a select list is text to PostgreSQL, which a json column refuses.
+        params = "CAST(:params AS JSON)" if dialect == "postgresql" else ":params"
+        statement = sa.text(
+            "INSERT INTO notification (user_id, case_id, idempotency_key, kind, params, link, created_at, "
+            "email_status, email_attempts, email_error) "
+            f"SELECT id, :case_id, :key_prefix || CAST(id AS VARCHAR(20)), :kind, {params}, :link, :created_at, "
+            f"'pending', 0, '' FROM app_user WHERE active = :active AND {condition} "
+            "ON CONFLICT (idempotency_key) DO NOTHING"
+        ).bindparams(sa.bindparam("params", type_=sa.JSON), sa.bindparam("created_at", type_=UTCDateTime),
+                     sa.bindparam("active", type_=sa.Boolean))
+        _INSERT_SELECTED[(dialect, condition)] = statement
+    return statement
+
+
+def notify_users_where(condition: str, values: dict, case: Case | None, kind: str, *, key_prefix: str,
+                       params: dict | None = None, link: str = "") -> None:
+    """Queue one notification for each active user that the SQL `condition` on app_user selects, in one statement.
+
+    `condition` is fixed SQL written by the caller, never user input; `values` fill its parameters. Each key is
+    `key_prefix` followed by the user id; keys that already exist are skipped, as in `notify_many`.
+    """
     dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement = postgresql.insert(Notification)
-    elif dialect == "sqlite":
-        statement = sqlite.insert(Notification)
-    else:
-        raise NotImplementedError(f"notifications need INSERT … ON CONFLICT, which {dialect} lacks here")
-    statement = statement.on_conflict_do_nothing(index_elements=[Notification.idempotency_key])
-    db.session.execute(statement, list(rows.values()))
+    db.session.connection().execute(_insert_selected(dialect, condition), {
+        **values, "case_id": case.id if case is not None else None, "key_prefix": key_prefix, "kind": kind,
+        "params": params or {}, "link": link, "created_at": utcnow(), "active": True,
+    })
 
 
 def unread_count(user: User) -> int:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from importlib.metadata import version as package_version
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from engine import workflow
 from engine.clock import clock, install_in_spiffworkflow
+from engine.pool import WorkflowPool
 from storage import audit, db
-from storage.db import SQLITE_BEGIN_OPTION
-from storage.models import Case, PendingTask, User
+from storage.db import SQLITE_BEGIN_OPTION, db_insert
+from storage.models import Case, PendingTask, User, UTCDateTime
 
 from . import notifications, versions
 from .errors import Conflict
@@ -22,9 +27,6 @@ log = logging.getLogger("sanad.engine")
 
 ENGINE_VERSION = f"spiff-{package_version('SpiffWorkflow')}"
 
-# How long a PostgreSQL writer waits for another one's row lock before giving up; SQLite's busy timeout
-# (storage.db.SQLITE_BUSY_TIMEOUT_MS) bounds the same wait there.
-LOCK_TIMEOUT_MS = 30000
 # SQLSTATE of PostgreSQL's lock_not_available, raised when lock_timeout expires.
 LOCK_NOT_AVAILABLE = "55P03"
 
@@ -33,29 +35,42 @@ def now():
     return clock.now()
 
 
+# Script engines by CPU time bound; an engine keeps no state between scripts, so workflows share one.
+_SCRIPT_ENGINES: dict[float, object] = {}
+
+# Workflows this process saved, handed back to the next step of the same case (see engine.pool).
+POOL = WorkflowPool()
+# Session.info key of the workflows saved in the current transaction, as case id -> (text, bundle, workflow).
+SAVED_WORKFLOWS = "sanad_saved_workflows"
+
+
 def script_engine():
     """Return a sandboxed script engine bound to the application clock, which timer events read too."""
     install_in_spiffworkflow()
-    timeout = current_app.config["SCRIPT_TIMEOUT_SECONDS"] if current_app else 2.0
-    return workflow.make_script_engine(timeout_seconds=timeout, clock=clock.now)
+    timeout = float(current_app.config["SCRIPT_TIMEOUT_SECONDS"]) if current_app else 2.0
+    engine = _SCRIPT_ENGINES.get(timeout)
+    if engine is None:
+        engine = _SCRIPT_ENGINES[timeout] = workflow.make_script_engine(timeout_seconds=timeout, clock=clock.now)
+    return engine
 
 
 def begin_write() -> None:
-    """End the read transaction the request may have opened, and start the write transaction of one step.
+    """Make sure the session's next statements run in a transaction that may write one step.
 
-    On SQLite the new transaction starts with BEGIN IMMEDIATE, so this waits for any other writer and every
-    read that follows returns its committed rows. On PostgreSQL the transaction starts as usual with a bounded
-    lock wait, and `lock_case` serialises the writers of one case. Raises Conflict when the wait times out.
+    On SQLite this ends the read transaction the request may have opened and starts a new one with BEGIN
+    IMMEDIATE, so it waits for any other writer and every read that follows returns committed rows. On
+    PostgreSQL every statement already reads the latest committed rows, so the open transaction goes on: the
+    row lock that `lock_case` takes serialises the writers of one case, and the connection's lock_timeout
+    (POSTGRESQL_LOCK_TIMEOUT_MS in web.config) bounds the wait. Raises Conflict when the wait times out.
     """
     session = db.session()
+    if session.get_bind().dialect.name != "sqlite":
+        return
     if session.in_transaction():
         # Commit, not roll back: a read transaction has nothing to lose, and anything pending is kept.
         session.commit()
     try:
-        if session.get_bind().dialect.name == "sqlite":
-            session.connection(execution_options={SQLITE_BEGIN_OPTION: "immediate"})
-        else:
-            session.execute(sa.text(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}"))
+        session.connection(execution_options={SQLITE_BEGIN_OPTION: "immediate"})
     except OperationalError as exc:
         if is_lock_timeout(exc):
             raise _busy(exc) from exc
@@ -92,14 +107,61 @@ def lock_case(case_id: int) -> Case | None:
         raise
 
 
+_LOCK_CASE_OF_TASK = (
+    sa.select(Case)
+    .where(Case.id == sa.select(PendingTask.case_id).where(PendingTask.id == sa.bindparam("task_id")).scalar_subquery())
+    .with_for_update(of=Case)
+    .execution_options(populate_existing=True)
+)
+
+
+def lock_case_of_task(task_id: str) -> Case | None:
+    """Lock and return the case of a pending task, as `lock_case` does, or None when no such task is pending."""
+    try:
+        return db.session.scalar(_LOCK_CASE_OF_TASK, {"task_id": task_id})
+    except OperationalError as exc:
+        if is_lock_timeout(exc):
+            raise _busy(exc) from exc
+        raise
+
+
 def load(case: Case):
-    """Return (bundle, workflow) of a case, restored against the version it started on."""
-    bundle = versions.bundle_for(case.process_version)
-    return bundle, workflow.loads(bundle, case.workflow, script_engine=script_engine())
+    """Return (bundle, workflow) of a case, restored against the version it started on.
+
+    The workflow is this caller's own: a step saves it with `save`, a reader hands it back with `release`.
+    """
+    bundle = versions.bundle_of_case(case)
+    engine = script_engine()
+    wf = POOL.take(case.id, case.workflow, bundle)
+    if wf is None:
+        return bundle, workflow.loads(bundle, case.workflow, script_engine=engine)
+    wf.script_engine = engine
+    return bundle, wf
 
 
-def record(case: Case, kind: str, *, actor: User | None = None, **fields):
-    return audit.append(case.id, kind, actor=actor, at=now(), **fields)
+def release(case: Case, bundle, wf) -> None:
+    """Give back a workflow that `load` returned and that was only read, so the next step can reuse it."""
+    POOL.put(case.id, case.workflow, bundle, wf)
+
+
+@event.listens_for(Session, "after_commit")
+def _pool_saved_workflows(session) -> None:
+    for case_id, (text, bundle, wf) in session.info.pop(SAVED_WORKFLOWS, {}).items():
+        POOL.put(case_id, text, bundle, wf)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_uncommitted_workflows(session, transaction) -> None:
+    """Drop the workflows saved in a transaction that did not commit: their text never reached the database."""
+    if transaction.parent is None and not transaction.nested:
+        session.info.pop(SAVED_WORKFLOWS, None)
+
+
+def record(case: Case, kind: str, *, actor: User | None = None, **fields) -> dict:
+    """Append an event to the audit log of a case that this transaction has locked, and move its head."""
+    event = audit.append(case.id, kind, actor=actor, at=now(), previous=case.audit_head, **fields)
+    case.audit_head = event["sha256"]
+    return event
 
 
 def save(case: Case, bundle, wf) -> list[PendingTask]:
@@ -107,31 +169,15 @@ def save(case: Case, bundle, wf) -> list[PendingTask]:
 
     Returns the pending tasks that this step created, so the caller can notify their holders.
     """
-    case.workflow = workflow.dumps(wf)
+    text = case.workflow = workflow.dumps(wf)
+    db.session.info.setdefault(SAVED_WORKFLOWS, {})[case.id] = (text, bundle, wf)
     case.engine_version = ENGINE_VERSION
     case.next_timer_at = workflow.next_timer_at(wf)
     case.updated_at = now()
     case.error = None
 
     ready = {task.id: task for task in workflow.ready_tasks(bundle, wf, with_data=False)}
-    existing = {row.id: row for row in db.session.scalars(sa.select(PendingTask).where(PendingTask.case_id == case.id))}
-    for task_id, row in existing.items():
-        if task_id not in ready:
-            db.session.delete(row)
-    created = []
-    for task_id, task in ready.items():
-        if task_id in existing:
-            existing[task_id].due_at = task.due_at
-            continue
-        row = PendingTask(
-            id=task_id, case_id=case.id, bpmn_id=task.bpmn_id, title=task.title or task.bpmn_id, lane=task.lane or "",
-            role=task.role, school_id=case.school_id, province_id=case.province_id, region_id=case.region_id,
-            guardian_id=case.guardian_id if task.role == "parent" else None, form=task.form, ui_form=task.ui_form,
-            due_at=task.due_at, created_at=now(),
-        )
-        db.session.add(row)
-        created.append(row)
-
+    created = _sync_pending_tasks(case, ready)
     if wf.completed:
         case.state = "closed"
         case.end_state = workflow.end_state(bundle, wf)
@@ -142,39 +188,83 @@ def save(case: Case, bundle, wf) -> list[PendingTask]:
     return created
 
 
+# The statements of every step, written once: building a statement costs SQLAlchemy more than running it.
+# The ids of the ready tasks travel as one JSON array, which each database unpacks itself.
+_DELETE_GONE_TASKS = {
+    "sqlite": sa.text("DELETE FROM pending_task WHERE case_id = :case_id "
+                      "AND id NOT IN (SELECT value FROM json_each(:ready)) RETURNING id"),
+    "postgresql": sa.text("DELETE FROM pending_task WHERE case_id = :case_id "
+                          "AND id NOT IN (SELECT json_array_elements_text(CAST(:ready AS json))) RETURNING id"),
+}
+_INSERT_TASK = sa.text(
+    "INSERT INTO pending_task (id, case_id, bpmn_id, title, lane, role, school_id, province_id, region_id, "
+    "guardian_id, form, ui_form, due_at, created_at) VALUES (:id, :case_id, :bpmn_id, :title, :lane, :role, "
+    ":school_id, :province_id, :region_id, :guardian_id, :form, :ui_form, :due_at, :created_at) "
+    "ON CONFLICT (id) DO NOTHING RETURNING id"
+).bindparams(sa.bindparam("due_at", type_=UTCDateTime), sa.bindparam("created_at", type_=UTCDateTime))
+
+
+def _sync_pending_tasks(case: Case, ready: dict) -> list[PendingTask]:
+    """Make the pending-task rows of `case` match the engine's ready tasks; return the rows added.
+
+    Plain statements on the session's connection: delete the rows of tasks that are no longer ready, insert
+    those of new ones. A row that exists already is left as it is: a ready task's data, and so its due date,
+    does not change until it is completed. The returned rows are not in the session; they carry what
+    `notify_holders` reads.
+    """
+    session = db.session
+    connection = session.connection()
+    gone = connection.execute(_DELETE_GONE_TASKS[connection.dialect.name],
+                              {"case_id": case.id, "ready": json.dumps(list(ready))}).scalars().all()
+    for task_id in gone:
+        # A row loaded earlier in this session (the completed task) must not outlive its deletion.
+        stale = session.identity_map.get(identity_key(PendingTask, task_id))
+        if stale is not None:
+            session.expunge(stale)
+    moment = now()
+    added = []
+    for task in ready.values():
+        row = pending_row(case, task, created_at=moment)
+        if connection.execute(_INSERT_TASK, row).first() is not None:
+            added.append(PendingTask(**row))
+    return added
+
+
+def pending_row(case: Case, task: workflow.ReadyTask, *, created_at) -> dict:
+    """Return the pending-task row of a ready task: what it is, and the scope of the case that holds it."""
+    return {"id": task.id, "case_id": case.id, "bpmn_id": task.bpmn_id, "title": task.title or task.bpmn_id,
+            "lane": task.lane or "", "role": task.role, "school_id": case.school_id, "province_id": case.province_id,
+            "region_id": case.region_id, "guardian_id": case.guardian_id if task.role == "parent" else None,
+            "form": task.form, "ui_form": task.ui_form, "due_at": task.due_at, "created_at": created_at}
+
+
 def notify_holders(case: Case, tasks: list[PendingTask]) -> None:
-    """Tell each holder of a newly pending task that it waits for them."""
-    items = []
-    found: dict[tuple, list[User]] = {}
+    """Tell each holder of a newly pending task that it waits for them: one INSERT … SELECT per task."""
     for task in tasks:
-        scope = _holder_scope(task)
-        if scope not in found:
-            found[scope] = holders(task)
-        for user in found[scope]:
-            items.append((user, case, "task_assigned", f"task:{task.id}:{user.id}",
-                          {"title": task.title, "reference": case.reference}, f"/tasks/{task.id}"))
-    notifications.notify_many(items)
+        condition, values = holders_condition(task)
+        notifications.notify_users_where(
+            condition, values, case, "task_assigned", key_prefix=f"task:{task.id}:",
+            params={"title": task.title, "reference": case.reference}, link=f"/tasks/{task.id}",
+        )
 
 
-def _holder_scope(task: PendingTask) -> tuple:
-    """Return the fields of a pending task that `holders` reads, so tasks with the same holders share one query."""
-    return (task.role, task.guardian_id, task.school_id, task.province_id, task.region_id)
+def holders_condition(task: PendingTask) -> tuple[str, dict]:
+    """Return the SQL condition on app_user that selects the holders of a task, with its values."""
+    if task.role == "parent":
+        if task.guardian_id is not None:
+            return "id = :guardian_id", {"guardian_id": task.guardian_id}
+        return "role = 'school' AND school_id = :school_id", {"school_id": task.school_id}
+    if task.role == "school":
+        return "role = 'school' AND school_id = :school_id", {"school_id": task.school_id}
+    if task.role == "province":
+        return "role = 'province' AND province_id = :province_id", {"province_id": task.province_id}
+    if task.role == "region":
+        return "role = 'region' AND region_id = :region_id", {"region_id": task.region_id}
+    return "role = :role", {"role": task.role}
 
 
 def holders(task: PendingTask) -> list[User]:
     """Return the active users who hold a pending task."""
-    query = sa.select(User).where(User.active.is_(True))
-    if task.role == "parent":
-        if task.guardian_id is not None:
-            query = query.where(User.id == task.guardian_id)
-        else:
-            query = query.where(User.role == "school", User.school_id == task.school_id)
-    elif task.role == "school":
-        query = query.where(User.role == "school", User.school_id == task.school_id)
-    elif task.role == "province":
-        query = query.where(User.role == "province", User.province_id == task.province_id)
-    elif task.role == "region":
-        query = query.where(User.role == "region", User.region_id == task.region_id)
-    else:
-        query = query.where(User.role == task.role)
-    return list(db.session.scalars(query))
+    condition, values = holders_condition(task)
+    return list(db.session.scalars(
+        sa.select(User).where(User.active.is_(True), sa.text(condition).bindparams(**values))))

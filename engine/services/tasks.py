@@ -14,7 +14,7 @@ from engine import notices, workflow
 from engine.errors import EngineError, TaskNotReady
 from storage import db
 from storage.models import AuditEvent, Case, PendingTask, TaskDraft, User
-from storage.queries import holds_task
+from storage.queries import can_view_case, holds_task
 
 from . import cases, documents, reminders, steps, versions
 from .errors import Conflict, NotFound, ProcessFailure
@@ -50,6 +50,16 @@ def _conflict(task_id: str) -> Conflict:
                     when=event.at.strftime("%Y-%m-%d %H:%M UTC"))
 
 
+def _not_pending(user: User, task_id: str) -> Conflict | NotFound:
+    """Return the error for a task id without a pending row: completed (if `user` may see its case) or unknown."""
+    event = _completed_by(task_id)
+    if event is not None:
+        case = db.session.get(Case, event.case_id)
+        if case is not None and can_view_case(user, case):
+            return _conflict(task_id)
+    return NotFound("Task %(id)s was not found.", id=task_id)
+
+
 def get_task(user: User, task_id: str) -> PendingTask:
     """Return a pending task that `user` holds.
 
@@ -57,22 +67,16 @@ def get_task(user: User, task_id: str) -> PendingTask:
     """
     task = db.session.get(PendingTask, task_id)
     if task is None:
-        event = _completed_by(task_id)
-        if event is not None:
-            case = db.session.get(Case, event.case_id)
-            from storage.queries import can_view_case
-
-            if case is not None and can_view_case(user, case):
-                raise _conflict(task_id)
-        raise NotFound("Task %(id)s was not found.", id=task_id)
+        raise _not_pending(user, task_id)
     if not holds_task(user, task):
         raise NotFound("Task %(id)s was not found.", id=task_id)
     return task
 
 
 def _form_for(task: PendingTask, bundle, locale: str, case_data: dict) -> forms.Form:
-    ui = bundle.form(task.ui_form) if task.ui_form else {}
-    return forms.Form.build(bundle.form(task.form), ui, cases.form_context(bundle, locale, case_data))
+    ui = bundle.form(task.ui_form) if task.ui_form else None
+    return forms.Form.build_shared(bundle.form(task.form), ui, cases.form_context(bundle, locale, case_data),
+                                   f"{bundle.sha256}:{locale}")
 
 
 def open_task(user: User, task_id: str, locale: str = "en") -> TaskView:
@@ -81,6 +85,7 @@ def open_task(user: User, task_id: str, locale: str = "en") -> TaskView:
     case = task.case
     bundle, wf = steps.load(case)
     ready = workflow.ready_task(bundle, wf, task.id)
+    steps.release(case, bundle, wf)
     if ready is None:
         raise _conflict(task.id)
     data = ready.data
@@ -101,7 +106,7 @@ def save_draft(user: User, task_id: str, raw: dict, locale: str = "en") -> None:
     """Keep what the user typed, without validating it; uploaded files are stored and kept as staged documents."""
     steps.begin_write()
     task = get_task(user, task_id)
-    bundle = versions.bundle_for(task.case.process_version)
+    bundle = versions.bundle_of_case(task.case)
     form = _form_for(task, bundle, locale, {})
     errors: dict[str, list[str]] = {}
     documents.attach_files(user, form, raw, task.case, task.bpmn_id, errors)
@@ -123,15 +128,20 @@ def complete(user: User, task_id: str, raw: dict, *, locale: str = "en", keep_up
     completed the task first, NotFound outside the user's scope, ProcessFailure when a diagram script fails.
     """
     steps.begin_write()
-    task = get_task(user, task_id)
-    case = steps.lock_case(task.case_id)
-    # Checked again under the lock: a concurrent completion may have committed while this one waited.
-    if case is None or not _still_pending(task_id):
-        raise _conflict(task_id)
+    case = steps.lock_case_of_task(task_id)
+    if case is None:
+        raise _not_pending(user, task_id)
+    # The case row was read under the lock, so a completion that committed while this one waited shows here:
+    # the task is no longer ready in the workflow. Who holds the task follows from the case and the task's lane,
+    # as in its pending-task row.
     bundle, wf = steps.load(case)
-    ready = workflow.ready_task(bundle, wf, task_id)
-    if ready is None:
-        raise _conflict(task_id)
+    ready = workflow.ready_task(bundle, wf, task_id, copy_data=False)
+    task = PendingTask(**steps.pending_row(case, ready, created_at=None)) if ready is not None else None
+    if task is None or not holds_task(user, task):
+        steps.release(case, bundle, wf)
+        if task is None and can_view_case(user, case):
+            raise _conflict(task_id)
+        raise NotFound("Task %(id)s was not found.", id=task_id)
 
     form = _form_for(task, bundle, locale, ready.data)
     data, errors = forms.validate(form, raw)
@@ -149,11 +159,6 @@ def complete(user: User, task_id: str, raw: dict, *, locale: str = "en", keep_up
         raise _conflict(task_id) from exc
     log.info("task completed", extra={"case_id": case_id, "task_id": task_id, "bpmn_id": bpmn_id})
     return case
-
-
-def _still_pending(task_id: str) -> bool:
-    """Tell whether the task's pending row exists, reading the database rather than the session's identity map."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(PendingTask).where(PendingTask.id == task_id)) > 0
 
 
 def _run_step(user: User, task: PendingTask, case: Case, bundle, wf, form, data: dict, uploads: list) -> None:
@@ -178,7 +183,6 @@ def _run_step(user: User, task: PendingTask, case: Case, bundle, wf, form, data:
                  on_behalf_of_guardian=on_behalf, details=cases.summary(form, data))
     if case.state == "closed":
         steps.record(case, "case_closed", details={"end_state": case.end_state})
-    db.session.execute(sa.delete(TaskDraft).where(TaskDraft.task_id == task_id))
     steps.notify_holders(case, created)
     reminders.apply(case, bundle, notices.collect(wf, since))
     db.session.commit()

@@ -7,6 +7,7 @@ import logging
 import sqlalchemy as sa
 
 from engine import bundle as bundles
+from engine import workflow
 from engine.errors import DeploymentError
 from storage import db
 from storage.models import ProcessVersion
@@ -81,6 +82,16 @@ def bundle_for(version: ProcessVersion):
         bundle = bundles.load_bundle(_decode(version.files), process_id=version.process_id)
         _BUNDLES[key] = bundle
     return bundle
+
+
+def bundle_of_case(case) -> object:
+    """Return the parsed bundle a case runs on, without reading its version row when the bundle is parsed already.
+
+    The saved workflow names the content hash of its bundle, which with the version id is the cache key.
+    """
+    sha = workflow.saved_bundle_sha256(case.workflow) if case.workflow else None
+    bundle = _BUNDLES.get((case.process_version_id, sha)) if sha else None
+    return bundle if bundle is not None else bundle_for(case.process_version)
 
 
 def all_versions() -> list[ProcessVersion]:

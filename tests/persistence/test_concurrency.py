@@ -230,21 +230,21 @@ def test_stale_version_becomes_conflict(app, client, api_token, db_session, monk
     import forms
 
     raw = forms.parse_json(view.form, data)
-    original_lock = steps.lock_case
+    original_lock = steps.lock_case_of_task
 
-    def lock_then_bump(case_id):
-        locked = original_lock(case_id)
+    def lock_then_bump(task_id):
+        locked = original_lock(task_id)
         # Another writer's update, as the version column would see it without a lock.
         db.session.execute(sa.text("UPDATE accident_case SET row_version = row_version + 1 WHERE id = :id"),
-                           {"id": case_id})
+                           {"id": locked.id})
         return locked
 
-    monkeypatch.setattr(steps, "lock_case", lock_then_bump)
+    monkeypatch.setattr(steps, "lock_case_of_task", lock_then_bump)
     from engine.services.errors import Conflict
 
     with pytest.raises(Conflict):
         tasks.complete(user, step["task_id"], raw)
-    monkeypatch.setattr(steps, "lock_case", original_lock)
+    monkeypatch.setattr(steps, "lock_case_of_task", original_lock)
     db_session.rollback()
     assert db_session.get(PendingTask, step["task_id"]) is not None
     assert _completions(case["id"], step["task_id"]) == []
