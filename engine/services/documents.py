@@ -95,27 +95,31 @@ def upload_error(exc: UploadRejected) -> tuple[str, dict]:
     return UPLOAD_MESSAGES[exc.code], params
 
 
-_INSERT_DOCUMENT = sa.text(
-    "INSERT INTO document (case_id, doc_type, version, original_name, stored_name, sha256, size, media_type, "
-    "task_bpmn_id, field, uploaded_by_id, uploaded_at, status, staged, review_reason) VALUES (:case_id, :doc_type, "
-    ":version, :original_name, :stored_name, :sha256, :size, :media_type, :task_bpmn_id, :field, :uploaded_by_id, "
-    ":uploaded_at, :status, :staged, :review_reason) RETURNING id"
-).bindparams(sa.bindparam("uploaded_at", type_=UTCDateTime), sa.bindparam("staged", type_=sa.Boolean))
-_INSERT_PUBLISHED = sa.text(
-    "INSERT INTO document (case_id, doc_type, version, original_name, stored_name, sha256, size, media_type, "
-    "task_bpmn_id, field, uploaded_by_id, uploaded_at, status, staged, review_reason) VALUES (:case_id, :doc_type, "
+# The next version number of a document type in a case. A second document of the same type in the same step sees
+# the first one, so versions stay consecutive.
+_NEXT_VERSION = (
     "(SELECT coalesce(max(other.version), 0) + 1 FROM document AS other WHERE other.case_id = :case_id "
-    "AND other.doc_type = CAST(:doc_type AS VARCHAR(80)) AND other.staged = :staged), :original_name, :stored_name, :sha256, :size, "
-    ":media_type, :task_bpmn_id, :field, :uploaded_by_id, :uploaded_at, :status, :staged, :review_reason) "
-    "RETURNING id, version"
-).bindparams(sa.bindparam("uploaded_at", type_=UTCDateTime), sa.bindparam("staged", type_=sa.Boolean))
-# Each staged document becomes the next version of its type in the case; a second one of the same type in the
-# same step sees the first, so versions stay consecutive.
+    "AND other.doc_type = CAST(:doc_type AS VARCHAR(80)) AND other.staged = :published_flag)"
+)
+_DOCUMENT_COLUMNS = ("case_id", "doc_type", "version", "original_name", "stored_name", "sha256", "size", "media_type",
+                     "task_bpmn_id", "field", "uploaded_by_id", "uploaded_at", "status", "staged", "review_reason")
+_DOCUMENT_TYPES = (sa.bindparam("uploaded_at", type_=UTCDateTime), sa.bindparam("staged", type_=sa.Boolean))
+
+
+def _insert_document(version: str, returning: str) -> sa.TextClause:
+    values = ", ".join(version if name == "version" else f":{name}" for name in _DOCUMENT_COLUMNS)
+    return sa.text(
+        f"INSERT INTO document ({', '.join(_DOCUMENT_COLUMNS)}) VALUES ({values}) RETURNING {returning}"
+    ).bindparams(*_DOCUMENT_TYPES)
+
+
+_INSERT_DOCUMENT = _insert_document(":version", "id")
+_INSERT_PUBLISHED = _insert_document(_NEXT_VERSION, "id, version").bindparams(
+    sa.bindparam("published_flag", value=False, type_=sa.Boolean))
 _PUBLISH_DOCUMENT = sa.text(
-    "UPDATE document SET case_id = :case_id, staged = :staged, version = (SELECT coalesce(max(other.version), 0) + 1 "
-    "FROM document AS other WHERE other.case_id = :case_id AND other.doc_type = :doc_type "
-    "AND other.staged = :staged) WHERE id = :id RETURNING version"
-).bindparams(sa.bindparam("staged", type_=sa.Boolean))
+    f"UPDATE document SET case_id = :case_id, staged = :published_flag, version = {_NEXT_VERSION} "
+    "WHERE id = :id RETURNING version"
+).bindparams(sa.bindparam("published_flag", value=False, type_=sa.Boolean))
 
 
 def store_upload(user: User, upload, *, doc_type: str, case: Case | None, task_bpmn_id: str | None,
@@ -235,7 +239,7 @@ def publish(documents: list[Document], case: Case) -> None:
     connection = db.session.connection()
     for document in staged:
         version = connection.execute(_PUBLISH_DOCUMENT, {"case_id": case.id, "doc_type": document.doc_type,
-                                                         "staged": False, "id": document.id}).scalar_one()
+                                                         "id": document.id}).scalar_one()
         # The row is written; tell the session so, without queueing a second UPDATE.
         for name, value in (("case_id", case.id), ("version", version), ("staged", False)):
             set_committed_value(document, name, value)
