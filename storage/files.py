@@ -93,7 +93,13 @@ class DocumentStore:
             handle.close()
             temporary_path.unlink(missing_ok=True)
             raise
-        done = _FLUSHER.submit(_finish, handle, temporary_path, self.root / stored_name, self.sync)
+        if self.sync:
+            done = _FLUSHER.submit(_finish, handle, temporary_path, self.root / stored_name, True)
+        else:
+            # Without the disk flush, renaming is quicker than handing the file to another thread.
+            done = Future()
+            _finish(handle, temporary_path, self.root / stored_name, False)
+            done.set_result(None)
         return StoredFile(stored_name, hashlib.sha256(content).hexdigest(), len(content), media_type), done
 
     def path(self, stored_name: str) -> Path:
