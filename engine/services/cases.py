@@ -120,6 +120,7 @@ def declare(user: User, raw: dict, *, locale: str = "en", keep_uploads_on_error:
                  lane="School", details=summary(form, data))
     steps.notify_holders(case, created)
     reminders.apply(case, bundle, notices.collect(wf, since))
+    steps.write_case(case)
     db.session.commit()
     log.info("case declared", extra={"case_id": case.id, "reference": case.reference})
     return case

@@ -185,6 +185,7 @@ def _run_step(user: User, task: PendingTask, case: Case, bundle, wf, form, data:
         steps.record(case, "case_closed", details={"end_state": case.end_state})
     steps.notify_holders(case, created)
     reminders.apply(case, bundle, notices.collect(wf, since))
+    steps.write_case(case)
     db.session.commit()
 
 

@@ -70,6 +70,7 @@ def fire_case(case_id: int, now: datetime, *, late_after: timedelta) -> bool:
         steps.record(case, "case_closed", details={"end_state": case.end_state})
     steps.notify_holders(case, created)
     reminders.apply(case, bundle, raised, late=late)
+    steps.write_case(case)
     db.session.commit()
     log.info("timers fired", extra={"case_id": case_id, "notices": len(raised), "late": late})
     return True
