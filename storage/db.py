@@ -1,9 +1,13 @@
 """The SQLAlchemy handle shared by every layer, and database-wide settings."""
 
+import time
+
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import Pool
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so that Alembic migrations work the same on SQLite and PostgreSQL.
@@ -59,6 +63,36 @@ def _configure_sqlite(dbapi_connection, _record):
     # commit. Only a power cut can lose the last transactions, and it never corrupts the database.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+# A pooled connection idle for longer than this is tested with a round trip before it is handed out again.
+IDLE_PING_SECONDS = 10.0
+
+
+@event.listens_for(Pool, "checkin")
+def _note_checkin(_dbapi_connection, connection_record) -> None:
+    connection_record.info["checked_in_at"] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _ping_if_idle(dbapi_connection, connection_record, _proxy) -> None:
+    """Test a server connection that sat idle in the pool, so one the server or a proxy closed is replaced.
+
+    A connection used within the last IDLE_PING_SECONDS is handed out as it is: testing every checkout would add a
+    round trip to every transaction. Raising DisconnectionError makes the pool discard it and connect again.
+    """
+    if _is_pysqlite(dbapi_connection):
+        return
+    checked_in_at = connection_record.info.get("checked_in_at")
+    if checked_in_at is None or time.monotonic() - checked_in_at < IDLE_PING_SECONDS:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+        dbapi_connection.rollback()
+    except Exception as exc:  # noqa: BLE001 - any failure means the connection cannot be used
+        raise DisconnectionError(f"pooled connection failed its test after idling: {exc}") from exc
 
 
 @event.listens_for(Engine, "begin")

@@ -77,14 +77,16 @@ _BOOLEAN_SETTINGS = {"MAIL_USE_TLS", "SCHEDULER_ENABLED", "SCHEDULER_REQUIRED", 
 # Connection pool of a PostgreSQL server; each web worker and scheduler process has its own pool.
 POSTGRESQL_LOCK_TIMEOUT_MS = 30000
 POSTGRESQL_ENGINE_OPTIONS = {
-    # A writer waits this long for another one's row lock, then the step fails with a "try again" conflict;
+    # A writer waits this long for another one's row lock, then the step fails with a "try again" conflict.
     # SQLite's busy timeout (storage.db.SQLITE_BUSY_TIMEOUT_MS) bounds the same wait there.
     "connect_args": {"options": f"-c lock_timeout={POSTGRESQL_LOCK_TIMEOUT_MS}"},
     "pool_size": 5,
     "max_overflow": 5,
     "pool_timeout": 30,
-    # Drop connections the server or a proxy closed while idle, instead of failing the next request.
-    "pool_pre_ping": True,
+    # Connections idle in the pool for a while are tested before use (storage.db.IDLE_PING_SECONDS), so one the
+    # server or a proxy closed is replaced instead of failing the next request; a test on every checkout would
+    # cost each transaction a round trip.
+    "pool_pre_ping": False,
     "pool_recycle": 1800,
 }
 
