@@ -256,7 +256,7 @@ def _without_multiple_of(schema: dict) -> dict:
     return {**schema, "properties": properties}
 
 
-# The UI schema of a form file that has none; one object, so forms without one share cache entries.
+# The UI schema given to a form file without one. It is a single object, so such forms share cache entries.
 _NO_UI: dict = {}
 # Forms built by `Form.build_shared`, least recently used first.
 SHARED_FORMS = 512
@@ -284,7 +284,7 @@ def _check_once(schema: dict) -> None:
 
 @functools.lru_cache(maxsize=512)
 def _check_schema(encoded: str) -> None:
-    """Check a schema once per distinct content; checking costs milliseconds, a cache hit microseconds."""
+    """Check a schema once per distinct content, because a check costs milliseconds and a cache hit microseconds."""
     try:
         Draft202012Validator.check_schema(json.loads(encoded))
     except SchemaError as error:
