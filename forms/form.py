@@ -60,24 +60,28 @@ class Form:
 
     @classmethod
     def build_shared(cls, schema: dict, ui_schema: dict | None, context: FormContext, language: str) -> Form:
-        """Like `build`, but return the form built earlier for the same files, language, day and resolved schema.
+        """Like `build`, but return the form built earlier from the same files, language and context values.
 
         A form is never changed once built, so requests may share one. `schema` and `ui_schema` must be
         long-lived objects (those of a parsed process bundle): they are told apart by identity. `language`
-        names what `context.translate` translates to.
+        names what `context.translate` translates to. The key holds only what resolving the schema reads from
+        `context`: the day, the time zone, the option lists and the case values that the schema names.
         """
         ui_schema = _NO_UI if ui_schema is None else ui_schema
-        _check_once(schema)
-        resolved = resolve(schema, context)
+        sources, case_keys = _context_inputs(schema)
         key = (id(schema), id(ui_schema), language, str(get_locale() or ""), context.today, context.timezone,
-               json.dumps(resolved, sort_keys=True, default=str))
+               tuple(repr(context.case_data.get(name, _MISSING)) for name in case_keys),
+               tuple(tuple(map(tuple, context.options.get(source, ()))) for source in sources))
         with _SHARED_LOCK:
             entry = _SHARED.get(key)
             if entry is not None and entry[0] is schema and entry[1] is ui_schema:
                 _SHARED.move_to_end(key)
                 return entry[2]
+        _check_once(schema)
         # The kept form must not hold on to the caller's case data, which may be a live workflow dictionary.
-        form = cls._from_resolved(schema, ui_schema, replace(context, case_data=dict(context.case_data)), resolved)
+        context = replace(context, case_data={name: context.case_data[name] for name in case_keys
+                                              if name in context.case_data})
+        form = cls._from_resolved(schema, ui_schema, context, resolve(schema, context))
         with _SHARED_LOCK:
             _SHARED[key] = (schema, ui_schema, form)
             while len(_SHARED) > SHARED_FORMS:
@@ -262,6 +266,33 @@ _NO_UI: dict = {}
 SHARED_FORMS = 512
 _SHARED: OrderedDict[tuple, tuple[dict, dict, Form]] = OrderedDict()
 _SHARED_LOCK = threading.Lock()
+
+_MISSING = object()
+# What each schema reads from a form context, by id: (option sources, case data keys); see _context_inputs.
+_INPUTS: dict[int, tuple[dict, tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _context_inputs(schema: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return the option sources and the case data keys that resolving `schema` reads, once per schema object."""
+    entry = _INPUTS.get(id(schema))
+    if entry is not None and entry[0] is schema:
+        return entry[1], entry[2]
+    sources, keys = [], []
+    for prop in properties_of(schema).values():
+        for part in (prop, prop.get("items")):
+            if isinstance(part, dict) and isinstance(part.get("x-options-source"), str):
+                sources.append(part["x-options-source"])
+        if isinstance(prop.get("x-readonly-from"), str):
+            keys.append(prop["x-readonly-from"])
+        bounds = prop.get("x-date-range")
+        for bound in bounds.values() if isinstance(bounds, dict) else ():
+            if isinstance(bound, dict) and isinstance(bound.get("field"), str) and bound["field"] != "today":
+                keys.append(bound["field"])
+    if len(_INPUTS) > 1024:
+        _INPUTS.clear()
+    _INPUTS[id(schema)] = (schema, tuple(sources), tuple(dict.fromkeys(keys)))
+    return tuple(sources), tuple(dict.fromkeys(keys))
+
 
 # Schemas already checked, by id, each kept alive beside its id so the id cannot be reused meanwhile.
 _CHECKED: dict[int, dict] = {}

@@ -14,7 +14,7 @@ import forms
 from engine import notices, workflow
 from engine.errors import EngineError
 from storage import db
-from storage.models import AuditEvent, Case, Document, PendingTask, Pupil, User
+from storage.models import AuditEvent, Case, Document, PendingTask, Province, Pupil, School, User
 
 from . import documents, reminders, steps, versions
 from .errors import Forbidden, NotFound, ProcessFailure
@@ -80,17 +80,21 @@ def declare(user: User, raw: dict, *, locale: str = "en", keep_uploads_on_error:
     if errors:
         raise documents.invalid_submission(form, raw, data, errors, uploads, keep=keep_uploads_on_error)
 
-    pupil = db.session.scalar(sa.select(Pupil).where(Pupil.massar_code == data.get("pupil")))
-    if pupil is None or pupil.school_id != user.school_id:
+    found = db.session.execute(
+        sa.select(Pupil, School.is_public, School.province_id, Province.region_id)
+        .join(School, School.id == Pupil.school_id).join(Province, Province.id == School.province_id)
+        .where(Pupil.massar_code == data.get("pupil"))
+    ).first()
+    if found is None or found.Pupil.school_id != user.school_id:
         errors = {"pupil": [gettext("Choose a pupil of your school.")]}
         raise documents.invalid_submission(form, raw, data, errors, uploads, keep=keep_uploads_on_error)
-    school = pupil.school
+    pupil = found.Pupil
     accident_date = date.fromisoformat(data["accident_date"]) if data.get("accident_date") else steps.now().date()
 
     case = Case(
         reference=f"pending-{steps.now().timestamp()}-{user.id}",
-        process_version_id=version.id, pupil_id=pupil.id, school_id=school.id, province_id=school.province_id,
-        region_id=school.province.region_id, guardian_id=pupil.guardian_id, accident_date=accident_date,
+        process_version_id=version.id, pupil_id=pupil.id, school_id=pupil.school_id, province_id=found.province_id,
+        region_id=found.region_id, guardian_id=pupil.guardian_id, accident_date=accident_date,
         workflow="", engine_version=steps.ENGINE_VERSION, created_by_id=user.id, created_at=steps.now(),
         updated_at=steps.now(),
     )
@@ -103,7 +107,7 @@ def declare(user: User, raw: dict, *, locale: str = "en", keep_uploads_on_error:
         **data,
         "settings": bundle.settings,
         "case_reference": case.reference,
-        "school_is_public": bool(school.is_public),
+        "school_is_public": bool(found.is_public),
         "pupil_insured": bool(pupil.insured),
         "guardian_has_account": pupil.guardian_id is not None,
         "declared_at": steps.now().strftime("%Y-%m-%dT%H:%M:%SZ"),

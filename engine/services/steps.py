@@ -206,9 +206,9 @@ _INSERT_TASK = sa.text(
 ).bindparams(sa.bindparam("due_at", type_=UTCDateTime), sa.bindparam("created_at", type_=UTCDateTime))
 
 
-# The columns of a case that a step changes, written by `write_case`.
-_STEP_COLUMNS = ("workflow", "engine_version", "next_timer_at", "updated_at", "error", "state", "end_state", "status",
-                 "audit_head")
+# The columns of a case that a step changes, written by `write_case` (a declaration sets the reference too).
+_STEP_COLUMNS = ("reference", "workflow", "engine_version", "next_timer_at", "updated_at", "error", "state",
+                 "end_state", "status", "audit_head")
 _WRITE_CASE = sa.text(
     "UPDATE accident_case SET " + ", ".join(f"{name} = :{name}" for name in _STEP_COLUMNS)
     + ", row_version = row_version + 1 WHERE id = :id AND row_version = :row_version"
