@@ -295,6 +295,7 @@ def link_guardian(actor: User, parent_id: int, pupil_id: int) -> list[Case]:
                               "tasks_moved": len(moved)})
         # The guardian gets a notification for each step that now waits for them, as for a newly created step.
         steps.notify_holders(case, moved)
+        steps.write_case(case)
     db.session.commit()
     log.info("guardian linked", extra={"actor_id": actor.id, "parent_id": parent.id, "pupil_id": pupil.id,
                                        "previous_guardian_id": previous, "case_ids": case_ids})

@@ -81,6 +81,7 @@ def add_document(user: User, case_id: int, doc_type: str, upload) -> Document:
     documents.publish([document], case)
     steps.record(case, "document_added", actor=user,
                  details={"document_id": document.id, "doc_type": doc_type, "version": document.version})
+    steps.write_case(case)
     db.session.commit()
     log.info("document added", extra={"case_id": case.id, "user_id": user.id, "document_id": document.id,
                                       "doc_type": doc_type, "version": document.version})

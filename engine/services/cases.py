@@ -100,7 +100,7 @@ def declare(user: User, raw: dict, *, locale: str = "en", keep_uploads_on_error:
     )
     db.session.add(case)
     db.session.flush()
-    case.reference = f"AS-{accident_date.year}-{case.id:06d}"
+    steps.set_step_column(case, "reference", f"AS-{accident_date.year}-{case.id:06d}")
     documents.publish(uploads, case)
 
     start_data = {

@@ -308,6 +308,7 @@ def review(user: User, document_id: int, decision: str, reason: str = "") -> Doc
             notifications.notify(recipient, case, "document_rejected", key=f"rejected:{document.id}:{recipient.id}",
                                  params={"doc_type": document.doc_type, "reason": reason},
                                  link=f"/cases/{case.id}#documents")
+    steps.write_case(case)
     db.session.commit()
     return document
 
@@ -349,6 +350,7 @@ def replace(user: User, document_id: int, upload) -> Document:
     steps.record(case, "document_replaced", actor=user,
                  details={"document_id": new.id, "replaces": document.id, "doc_type": new.doc_type,
                           "version": new.version})
+    steps.write_case(case)
     db.session.commit()
     return new
 

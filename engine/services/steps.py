@@ -42,8 +42,14 @@ _SCRIPT_ENGINES: dict[float, object] = {}
 
 # Workflows this process saved, handed back to the next step of the same case (see engine.pool).
 POOL = WorkflowPool()
+# Session.info key of the cases whose step columns are set but not yet stored, by id(case); see write_case.
+UNWRITTEN_CASES = "sanad_unwritten_cases"
 # Session.info key of the workflows saved in the current transaction, as case id -> (text, bundle, workflow).
 SAVED_WORKFLOWS = "sanad_saved_workflows"
+
+
+def init_app(app) -> None:
+    POOL.capacity = int(app.config["WORKFLOW_POOL_SIZE"])
 
 
 def script_engine():
@@ -162,7 +168,7 @@ def _forget_uncommitted_workflows(session, transaction) -> None:
 def record(case: Case, kind: str, *, actor: User | None = None, **fields) -> dict:
     """Append an event to the audit log of a case that this transaction has locked, and move its head."""
     event = audit.append(case.id, kind, actor=actor, at=now(), previous=case.audit_head, **fields)
-    case.audit_head = event["sha256"]
+    set_step_column(case, "audit_head", event["sha256"])
     return event
 
 
@@ -171,22 +177,24 @@ def save(case: Case, bundle, wf) -> list[PendingTask]:
 
     Returns the pending tasks that this step created, so the caller can notify their holders.
     """
-    text = case.workflow = workflow.dumps(wf)
+    text = workflow.dumps(wf)
     db.session.info.setdefault(SAVED_WORKFLOWS, {})[case.id] = (text, bundle, wf)
-    case.engine_version = ENGINE_VERSION
-    case.next_timer_at = workflow.next_timer_at(wf)
-    case.updated_at = now()
-    case.error = None
+    set_step_column(case, "workflow", text)
+    set_step_column(case, "engine_version", ENGINE_VERSION)
+    set_step_column(case, "next_timer_at", workflow.next_timer_at(wf))
+    set_step_column(case, "updated_at", now())
+    set_step_column(case, "error", None)
 
     ready = {task.id: task for task in workflow.ready_tasks(bundle, wf, with_data=False)}
     created = _sync_pending_tasks(case, ready)
     if wf.completed:
-        case.state = "closed"
-        case.end_state = workflow.end_state(bundle, wf)
-        case.status = "closed"
+        set_step_column(case, "state", "closed")
+        set_step_column(case, "end_state", workflow.end_state(bundle, wf))
+        set_step_column(case, "status", "closed")
     else:
         # Same rule as workflow.status: the status of the first READY human task that declares one.
-        case.status = next((task.status for task in ready.values() if task.status), None) or case.status
+        status = next((task.status for task in ready.values() if task.status), None) or case.status
+        set_step_column(case, "status", status)
     return created
 
 
@@ -215,19 +223,40 @@ _WRITE_CASE = sa.text(
 ).bindparams(sa.bindparam("next_timer_at", type_=UTCDateTime), sa.bindparam("updated_at", type_=UTCDateTime))
 
 
-def write_case(case: Case) -> None:
-    """Write what a step changed on a locked case in one plain UPDATE, checked against its version column.
+def set_step_column(case: Case, name: str, value) -> None:
+    """Set one of a case's step columns for `write_case` to store, without queueing an ORM update."""
+    set_committed_value(case, name, value)
+    db.session.info.setdefault(UNWRITTEN_CASES, {})[id(case)] = case
 
-    The session then holds these values as stored, so its flush at commit has nothing left to write for the
-    case. Raises StaleDataError, as the version column would, when another writer saved the case meanwhile.
+
+def write_case(case: Case) -> None:
+    """Store the step columns of a locked case in one plain UPDATE, checked against its version column.
+
+    The step sets them with `set_step_column`, which the unit of work does not see, so the flush at commit has
+    nothing to write for the case. Raises StaleDataError, as the version column would, when another writer
+    saved the case after it was read.
     """
     values = {name: getattr(case, name) for name in _STEP_COLUMNS}
     result = db.session.connection().execute(_WRITE_CASE, {**values, "id": case.id, "row_version": case.row_version})
     if result.rowcount != 1:
         raise StaleDataError(f"case {case.id} was saved by another writer after it was read")
-    for name, value in values.items():
-        set_committed_value(case, name, value)
     set_committed_value(case, "row_version", case.row_version + 1)
+    db.session.info.get(UNWRITTEN_CASES, {}).pop(id(case), None)
+
+
+@event.listens_for(Session, "before_commit")
+def _refuse_unwritten_cases(session) -> None:
+    """Stop a commit that would lose step columns set with `set_step_column` but never stored by `write_case`."""
+    unwritten = session.info.get(UNWRITTEN_CASES)
+    if unwritten:
+        ids = ", ".join(str(case.id) for case in unwritten.values())
+        raise RuntimeError(f"case {ids}: a step changed the case but did not call steps.write_case before commit")
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_unwritten_cases(session, transaction) -> None:
+    if transaction.parent is None and not transaction.nested:
+        session.info.pop(UNWRITTEN_CASES, None)
 
 
 def _sync_pending_tasks(case: Case, ready: dict) -> list[PendingTask]:

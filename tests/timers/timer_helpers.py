@@ -94,6 +94,7 @@ def complete_step(case_id: int, bpmn_id: str, data: dict | None = None) -> None:
     workflow.complete(bundle, wf, task_id, data or {})
     created = steps.save(case, bundle, wf)
     steps.notify_holders(case, created)
+    steps.write_case(case)
     db.session.commit()
     db.session.remove()
 
