@@ -40,9 +40,10 @@ def create_app(test_config=None):
     api.init_app(app)
     cli.init_app(app)
 
-    from engine.services import documents
+    from engine.services import documents, steps
 
     documents.init_app(app)
+    steps.init_app(app)
     app.before_request(_start_write_transaction)
     return app
 
