@@ -75,17 +75,22 @@ class DocumentStore:
     def start_save(self, content: bytes, filename: str) -> tuple[StoredFile, Future]:
         """Check an upload and start storing it; return what it is and a future that ends once it is on disk.
 
-        The content is written to a temporary name here; a background thread then flushes it to disk (when
-        `sync` is on) and renames it to its stored name, so a crash never leaves a partial file under a stored
-        name. The caller
-        goes on meanwhile (a step runs the engine during the disk flush) and waits for the future before it
-        commits the document's row. The future raises OSError if the flush or the rename failed.
+        The content is written to a temporary name here, read-only from the start. With `sync`, a background
+        thread then flushes it to disk and renames it to its stored name while the caller goes on (a step runs
+        the engine meanwhile); without, the rename happens at once. Either way a crash never leaves a partial
+        file under a stored name. The caller waits for the future before it commits the document's row; the
+        future raises OSError if the flush or the rename failed.
         """
         media_type = self.check(content, filename)
-        self.root.mkdir(parents=True, exist_ok=True)
         stored_name = secrets.token_hex(16)
         temporary_path = self.root / f".{stored_name}.part"
-        handle = open(temporary_path, "xb")  # noqa: SIM115 - closed by _finish, in the flushing thread
+        try:
+            descriptor = os.open(temporary_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o440)
+        except FileNotFoundError:
+            # The folder does not exist yet (first upload) or was removed: create it once and try again.
+            self.root.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(temporary_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o440)
+        handle = open(descriptor, "wb")  # noqa: SIM115 - closed by _finish
         try:
             handle.write(content)
             handle.flush()
@@ -126,4 +131,3 @@ def _finish(handle, temporary_path: Path, final_path: Path, sync: bool) -> None:
     finally:
         handle.close()
     os.replace(temporary_path, final_path)
-    final_path.chmod(0o440)
