@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from support import DEMO_PASSWORD, MINIMAL_PDF
+
+# The API test helpers (api_helpers, schema_data) serve the tests of other folders too.
+API_TESTS = str(Path(__file__).resolve().parent / "api")
+if API_TESTS not in sys.path:
+    sys.path.insert(0, API_TESTS)
 
 from engine.clock import clock
 
