@@ -101,6 +101,8 @@ def declare(user: User, raw: dict, *, locale: str = "en", keep_uploads_on_error:
     db.session.add(case)
     db.session.flush()
     steps.set_step_column(case, "reference", f"AS-{accident_date.year}-{case.id:06d}")
+    # A new case has no audit event yet, so its first one chains to nothing, without a lookup.
+    steps.set_step_column(case, "audit_head", "")
     documents.publish(uploads, case)
 
     start_data = {

@@ -199,13 +199,24 @@ def save(case: Case, bundle, wf) -> list[PendingTask]:
 
 
 # The statements of every step, written once: building a statement costs SQLAlchemy more than running it.
-# The ids of the ready tasks travel as one JSON array, which each database unpacks itself.
-_DELETE_GONE_TASKS = {
-    "sqlite": sa.text("DELETE FROM pending_task WHERE case_id = :case_id "
-                      "AND id NOT IN (SELECT value FROM json_each(:ready)) RETURNING id"),
-    "postgresql": sa.text("DELETE FROM pending_task WHERE case_id = :case_id "
-                          "AND id NOT IN (SELECT json_array_elements_text(CAST(:ready AS json))) RETURNING id"),
-}
+# On SQLite, the ids of the ready tasks travel as one JSON array.
+_DELETE_GONE_TASKS = sa.text(
+    "DELETE FROM pending_task WHERE case_id = :case_id AND id NOT IN (SELECT value FROM json_each(:ready)) RETURNING id"
+)
+# PostgreSQL syncs a case's pending tasks in one round trip: the rows of the ready tasks travel as a JSON array,
+# and the statement reports each id it deleted ("gone") or inserted ("added").
+_SYNC_TASKS_POSTGRESQL = sa.text(
+    "WITH gone AS (DELETE FROM pending_task WHERE case_id = :case_id "
+    "AND id NOT IN (SELECT json_array_elements_text(CAST(:ready AS json))) RETURNING id), "
+    "added AS (INSERT INTO pending_task (id, case_id, bpmn_id, title, lane, role, school_id, province_id, region_id, "
+    "guardian_id, form, ui_form, due_at, created_at) SELECT t.id, :case_id, t.bpmn_id, t.title, t.lane, t.role, "
+    ":school_id, :province_id, :region_id, t.guardian_id, t.form, t.ui_form, t.due_at, :created_at "
+    "FROM json_to_recordset(CAST(:rows AS json)) AS t(id text, bpmn_id text, title text, lane text, role text, "
+    "guardian_id integer, form text, ui_form text, due_at timestamptz) "
+    "ON CONFLICT (id) DO NOTHING RETURNING id) "
+    "SELECT 'gone', id FROM gone UNION ALL SELECT 'added', id FROM added"
+).bindparams(sa.bindparam("created_at", type_=UTCDateTime))
+_RECORDSET_FIELDS = ("id", "bpmn_id", "title", "lane", "role", "guardian_id", "form", "ui_form")
 _INSERT_TASK = sa.text(
     "INSERT INTO pending_task (id, case_id, bpmn_id, title, lane, role, school_id, province_id, region_id, "
     "guardian_id, form, ui_form, due_at, created_at) VALUES (:id, :case_id, :bpmn_id, :title, :lane, :role, "
@@ -262,27 +273,34 @@ def _forget_unwritten_cases(session, transaction) -> None:
 def _sync_pending_tasks(case: Case, ready: dict) -> list[PendingTask]:
     """Make the pending-task rows of `case` match the engine's ready tasks; return the rows added.
 
-    Plain statements on the session's connection: delete the rows of tasks that are no longer ready, insert
-    those of new ones. A row that exists already is left as it is: a ready task's data, and so its due date,
+    Plain statements on the session's connection delete the rows of tasks that are no longer ready and insert
+    those of new ones (one statement in all on PostgreSQL, one per task on SQLite). A row that exists already is left as it is: a ready task's data, and so its due date,
     does not change until it is completed. The returned rows are not in the session; they carry what
     `notify_holders` reads.
     """
     session = db.session
     connection = session.connection()
-    gone = connection.execute(_DELETE_GONE_TASKS[connection.dialect.name],
-                              {"case_id": case.id, "ready": json.dumps(list(ready))}).scalars().all()
+    moment = now()
+    rows = [pending_row(case, task, created_at=moment) for task in ready.values()]
+    if connection.dialect.name == "postgresql":
+        outcome = connection.execute(_SYNC_TASKS_POSTGRESQL, {
+            "case_id": case.id, "ready": json.dumps(list(ready)), "school_id": case.school_id,
+            "province_id": case.province_id, "region_id": case.region_id, "created_at": moment,
+            "rows": json.dumps([{**{name: row[name] for name in _RECORDSET_FIELDS},
+                                 "due_at": row["due_at"].isoformat() if row["due_at"] else None} for row in rows]),
+        }).all()
+        gone = [task_id for kind, task_id in outcome if kind == "gone"]
+        added = {task_id for kind, task_id in outcome if kind == "added"}
+    else:
+        gone = connection.execute(_DELETE_GONE_TASKS, {"case_id": case.id, "ready": json.dumps(list(ready))}
+                                  ).scalars().all()
+        added = {row["id"] for row in rows if connection.execute(_INSERT_TASK, row).first() is not None}
     for task_id in gone:
         # A row loaded earlier in this session (the completed task) must not outlive its deletion.
         stale = session.identity_map.get(identity_key(PendingTask, task_id))
         if stale is not None:
             session.expunge(stale)
-    moment = now()
-    added = []
-    for task in ready.values():
-        row = pending_row(case, task, created_at=moment)
-        if connection.execute(_INSERT_TASK, row).first() is not None:
-            added.append(PendingTask(**row))
-    return added
+    return [PendingTask(**row) for row in rows if row["id"] in added]
 
 
 def pending_row(case: Case, task: workflow.ReadyTask, *, created_at) -> dict:
