@@ -17,13 +17,14 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import StandardLoopTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from .bundle import ProcessBundle
@@ -356,9 +357,55 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
+# Text of task ids, which every save writes for each task, its parent and its children.
+_ID_TEXT: dict[UUID, str] = {}
+_ID_TEXT_LIMIT = 200_000
+
+
+def _id_text(task_id: UUID) -> str:
+    text = _ID_TEXT.get(task_id)
+    if text is None:
+        if len(_ID_TEXT) >= _ID_TEXT_LIMIT:
+            _ID_TEXT.clear()
+        text = _ID_TEXT[task_id] = str(task_id)
+    return text
+
+
+class _TaskConverter(TaskConverter):
+    """SpiffWorkflow's task converter with the same output, built with fewer lookups, since a save writes every
+    task of the workflow."""
+
+    def to_dict(self, task):
+        parent_id = task._parent
+        parent = task.workflow.tasks.get(parent_id) if parent_id is not None else None
+        if parent is None:
+            data, delta = task.data, {}
+        else:
+            before, after = parent.data, task.data
+            data = {}
+            delta = {
+                'updates': {key: value for key, value in after.items() if key not in before or before[key] != value},
+                'deletions': [key for key in before if key not in after],
+            }
+        internal = task.internal_data
+        return {
+            'id': _id_text(task.id),
+            'parent': _id_text(parent_id) if parent is not None else None,
+            'children': [_id_text(child) for child in task._children],
+            'last_state_change': task.last_state_change,
+            'state': task.state,
+            'task_spec': task.task_spec.name,
+            'triggered': task.triggered,
+            'internal_data': self.registry.convert(internal) if internal else {},
+            'data': data,
+            'delta': delta,
+        }
+
+
 def _make_registry():
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = _SpeclessWorkflowConverter
+    config[Task] = _TaskConverter
     registry = BpmnWorkflowSerializer.configure(config)
     # The registry matches the exact class, so each type needs its own entry to keep a save from failing.
     registry.register(Decimal, lambda v: {'value': str(v)}, lambda d: Decimal(d['value']))
