@@ -91,11 +91,12 @@ def make_app(database_url: str, workdir: Path):
 # --- Per-step persistence against the bare engine -----------------------------------------------------------
 
 
-def walk_cases(app, cases: int, max_steps: int) -> tuple[float, list[float], list[list]]:
-    """Declare cases and complete their steps through the services; return (total seconds, step ms, inputs).
+def walk_cases(app, cases: int, max_steps: int) -> tuple[float, float, list[float], list[list]]:
+    """Declare cases and complete their steps through the services, each case then replayed on the bare engine.
 
-    The engine inputs of each case (start data, then each completed task's BPMN id and data) are recorded, so
-    the bare engine can replay exactly the same steps.
+    The engine inputs of each case (start data, then each completed task's BPMN id and data) are recorded, and
+    the bare engine replays exactly the same steps in memory right after the case was walked, so both figures
+    see the machine in the same state. Returns (service seconds, bare seconds, step ms, inputs).
     """
     import forms
     from engine import workflow
@@ -119,12 +120,12 @@ def walk_cases(app, cases: int, max_steps: int) -> tuple[float, list[float], lis
 
     workflow.start, workflow.complete = recording_start, recording_complete
     rng = random.Random(42)
-    service_seconds = 0.0
+    service_seconds = bare_seconds = 0.0
     step_ms: list[float] = []
     try:
         with app.app_context(), app.test_request_context():
             school = db.session.scalar(sa.select(User).where(User.username == "ecole.demo"))
-            _, _, declaration = case_service.declaration_form(school)
+            _, bundle, declaration = case_service.declaration_form(school)
             for _ in range(cases):
                 raw = forms.parse_json(declaration, random_object(declaration.resolved, rng))
                 started = time.perf_counter()
@@ -143,28 +144,31 @@ def walk_cases(app, cases: int, max_steps: int) -> tuple[float, list[float], lis
                     elapsed = time.perf_counter() - started
                     service_seconds += elapsed
                     step_ms.append(elapsed * 1000)
+                # The median of three replays, so one slow pass of the machine does not move the ratio.
+                bare_seconds += statistics.median(
+                    replay_bare(bundle, recorded[-1], original_start, original_complete) for _ in range(3))
             db.session.remove()
     finally:
         workflow.start, workflow.complete = original_start, original_complete
-    return service_seconds, step_ms, recorded
+    return service_seconds, bare_seconds, step_ms, recorded
 
 
-def replay_bare(app, recorded: list[list]) -> float:
-    """Run the recorded steps on the bare engine in memory and return the seconds it took."""
+def replay_bare(bundle, case_steps: list, start, complete) -> float:
+    """Run one case's recorded steps on the bare engine in memory and return the seconds it took.
+
+    `start` and `complete` are engine.workflow's functions; the replay lists the ready tasks to find each one.
+    """
     from engine import workflow
-    from engine.services import steps, versions
+    from engine.services import steps
 
-    with app.app_context():
-        bundle = versions.bundle_for(versions.require_latest())
-        engine = steps.script_engine()
-        started = time.perf_counter()
-        for case_steps in recorded:
-            (_, start_data), *rest = case_steps
-            wf = workflow.start(bundle, start_data, script_engine=engine)
-            for bpmn_id, data in rest:
-                task = next(task for task in workflow.ready_tasks(bundle, wf) if task.bpmn_id == bpmn_id)
-                workflow.complete(bundle, wf, task.id, data)
-        return time.perf_counter() - started
+    engine = steps.script_engine()
+    started = time.perf_counter()
+    (_, start_data), *rest = case_steps
+    wf = start(bundle, start_data, script_engine=engine)
+    for bpmn_id, data in rest:
+        task = next(task for task in workflow.ready_tasks(bundle, wf) if task.bpmn_id == bpmn_id)
+        complete(bundle, wf, task.id, data)
+    return time.perf_counter() - started
 
 
 # --- HTTP throughput with gunicorn --------------------------------------------------------------------------
@@ -380,9 +384,7 @@ def main() -> None:
     print(f"database: {dialect}, work folder: {workdir}")
     app = make_app(database_url, workdir)
 
-    service_seconds, step_ms, recorded = walk_cases(app, arguments.cases, arguments.max_steps)
-    # The replay is repeated and its median kept, so one slow pass of the machine does not move the ratio.
-    bare_seconds = statistics.median(replay_bare(app, recorded) for _ in range(3))
+    service_seconds, bare_seconds, step_ms, recorded = walk_cases(app, arguments.cases, arguments.max_steps)
     steps_run = sum(len(case_steps) for case_steps in recorded)
     print(f"persisted vs bare engine: {service_seconds * 1000 / steps_run:.1f} ms vs "
           f"{bare_seconds * 1000 / steps_run:.2f} ms per step over {steps_run} steps of {len(recorded)} cases, "
