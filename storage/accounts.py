@@ -49,7 +49,10 @@ def issue_token(user: User, ttl_seconds: int) -> str:
 def user_for_token(token: str) -> User | None:
     """Return the active user a valid, unexpired bearer token belongs to, or None."""
     digest = hashlib.sha256(token.encode()).hexdigest()
-    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_sha256 == digest))
-    if row is None or row.expires_at <= utcnow() or not row.user.active:
+    found = db.session.execute(
+        sa.select(ApiToken.expires_at, User).join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_sha256 == digest)
+    ).first()
+    if found is None or found.expires_at <= utcnow() or not found.User.active:
         return None
-    return row.user
+    return found.User

@@ -370,9 +370,7 @@ def get_task(task_id: str):
 @bp.post("/tasks/<task_id>/complete")
 @token_required
 def complete_task(task_id: str):
-    view = tasks.open_task(g.api_user, known_task_id(task_id))
-    raw = form_data(view.form)
-    case = tasks.complete(g.api_user, task_id, raw, keep_uploads_on_error=False)
+    case = tasks.complete(g.api_user, known_task_id(task_id), form_data, keep_uploads_on_error=False)
     return jsonify(cases.case_json(cases.case_view(g.api_user, case.id)))
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from flask_babel import gettext
 
 import forms
@@ -145,7 +146,8 @@ def get_case(user: User, case_id: int) -> Case:
     """Return a case `user` may see, or raise NotFound (a case outside the scope does not exist for them)."""
     from storage.queries import can_view_case
 
-    case = db.session.get(Case, case_id)
+    # The pupil and the school come in the same query: every page and JSON document of a case names them.
+    case = db.session.get(Case, case_id, options=[joinedload(Case.pupil), joinedload(Case.school)])
     if case is None or not can_view_case(user, case):
         raise NotFound("Case %(id)s was not found.", id=case_id)
     return case

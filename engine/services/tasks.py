@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -121,8 +122,12 @@ def save_draft(user: User, task_id: str, raw: dict, locale: str = "en") -> None:
     db.session.commit()
 
 
-def complete(user: User, task_id: str, raw: dict, *, locale: str = "en", keep_uploads_on_error: bool = True) -> Case:
+def complete(user: User, task_id: str, raw: dict | Callable[[forms.Form], dict], *, locale: str = "en",
+             keep_uploads_on_error: bool = True) -> Case:
     """Validate a submitted form, complete the task and run the process until it waits again, in one transaction.
+
+    `raw` is the parsed submission, or a function that parses it from the task's form, so that a caller that
+    has no form at hand need not build one first.
 
     Raises InvalidData (all field errors, with the values to refill the form), Conflict when someone else
     completed the task first, NotFound outside the user's scope, ProcessFailure when a diagram script fails.
@@ -144,6 +149,8 @@ def complete(user: User, task_id: str, raw: dict, *, locale: str = "en", keep_up
         raise NotFound("Task %(id)s was not found.", id=task_id)
 
     form = _form_for(task, bundle, locale, ready.data)
+    if callable(raw):
+        raw = raw(form)
     data, errors = forms.validate(form, raw)
     uploads = documents.attach_files(user, form, data, case, task.bpmn_id, errors)
     if errors:
