@@ -117,7 +117,7 @@ class Form:
     @cached_property
     def validator(self) -> Draft202012Validator:
         """Return a validator of the resolved schema without the keywords that `Field.check` handles."""
-        return Draft202012Validator(_without_multiple_of(self.resolved))
+        return Draft202012Validator(_for_validator(self.resolved))
 
 
 def _build_field(
@@ -248,16 +248,32 @@ def _group(fields: list[Field], fieldsets: object, context: FormContext) -> list
     return groups
 
 
-def _without_multiple_of(schema: dict) -> dict:
-    # jsonschema tests multipleOf in binary floating point, so 12.07 fails multipleOf 0.01; the number
-    # fields check it with decimals instead.
+def _for_validator(schema: dict) -> dict:
+    """Return the resolved schema as the validator checks it: without `multipleOf`, and with choices as `enum`.
+
+    jsonschema tests multipleOf in binary floating point, so 12.07 fails multipleOf 0.01; the number fields
+    check it with decimals instead. A `oneOf` of distinct constants accepts the same values as an `enum` of them,
+    which jsonschema checks without validating every choice as a sub-schema.
+    """
     properties = {}
     for name, prop in properties_of(schema).items():
-        prop = {key: value for key, value in prop.items() if key != "multipleOf"}
+        prop = _simplified(prop)
         if isinstance(prop.get("items"), dict):
-            prop["items"] = {key: value for key, value in prop["items"].items() if key != "multipleOf"}
+            prop["items"] = _simplified(prop["items"])
         properties[name] = prop
     return {**schema, "properties": properties}
+
+
+def _simplified(prop: dict) -> dict:
+    prop = {key: value for key, value in prop.items() if key != "multipleOf"}
+    choices = prop.get("oneOf")
+    if isinstance(choices, list) and choices and all(isinstance(choice, dict) and "const" in choice
+                                                      and set(choice) <= {"const", "title"} for choice in choices):
+        values = [choice["const"] for choice in choices]
+        if len({json.dumps(value, sort_keys=True) for value in values}) == len(values):
+            del prop["oneOf"]
+            prop["enum"] = values
+    return prop
 
 
 # The UI schema given to a form file without one. It is a single object, so such forms share cache entries.
