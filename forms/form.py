@@ -63,7 +63,7 @@ class Form:
         """Like `build`, but return the form built earlier from the same files, language and context values.
 
         A form is never changed once built, so requests may share one. `schema` and `ui_schema` must be
-        long-lived objects (those of a parsed process bundle): they are told apart by identity. `language`
+        long-lived objects (those of a parsed process bundle), because the cache compares them by identity. `language`
         names what `context.translate` translates to. The key holds only what resolving the schema reads from
         `context`: the day, the time zone, the option lists and the case values that the schema names.
         """
@@ -284,7 +284,7 @@ _SHARED: OrderedDict[tuple, tuple[dict, dict, Form]] = OrderedDict()
 _SHARED_LOCK = threading.Lock()
 
 _MISSING = object()
-# What each schema reads from a form context, by id: (option sources, case data keys); see _context_inputs.
+# The form-context inputs of each schema, by id: option sources and case data keys (see _context_inputs).
 _INPUTS: dict[int, tuple[dict, tuple[str, ...], tuple[str, ...]]] = {}
 
 

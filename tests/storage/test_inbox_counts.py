@@ -38,27 +38,26 @@ def test_small_scope_counts_every_page(app, client, api_token, db_session, monke
     assert "T_Extra" in [bpmn_id for bpmn_id, _, _ in after.steps]
 
 
-def test_large_scope_keeps_counts_but_not_rows(app, client, api_token, db_session, monkeypatch):
+def _kept_counts(client, api_token, monkeypatch, seed: int, task_id: str) -> tuple[int, User]:
+    """Keep every scope's counts, add a task after a first page, and return (the first total, the user)."""
     monkeypatch.setattr(queries, "_FACETS", {})
     monkeypatch.setattr(queries, "FACET_CACHE_THRESHOLD", 0)
-    case = declare_open(client, api_token(SCHOOL), seed=32)
+    case = declare_open(client, api_token(SCHOOL), seed=seed)
     user = _school_user()
     before = queries.inbox(user).total
+    _add_school_task(case["id"], task_id)
+    return before, user
 
-    _add_school_task(case["id"], "extra-large-scope")
-    after = queries.inbox(user)
 
-    assert after.total == before
+def test_large_scope_keeps_counts_but_not_rows(app, client, api_token, db_session, monkeypatch):
+    before, user = _kept_counts(client, api_token, monkeypatch, 32, "extra-large-scope")
+
+    assert queries.inbox(user).total == before
     assert "extra-large-scope" in _school_task_ids(user)
 
 
 def test_kept_counts_expire(app, client, api_token, db_session, monkeypatch):
-    monkeypatch.setattr(queries, "_FACETS", {})
-    monkeypatch.setattr(queries, "FACET_CACHE_THRESHOLD", 0)
-    case = declare_open(client, api_token(SCHOOL), seed=33)
-    user = _school_user()
-    before = queries.inbox(user).total
-    _add_school_task(case["id"], "extra-expired")
+    before, user = _kept_counts(client, api_token, monkeypatch, 33, "extra-expired")
 
     monkeypatch.setattr(queries, "FACET_TTL_SECONDS", 0.0)
 
