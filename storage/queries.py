@@ -96,6 +96,8 @@ class InboxRow:
     reference: str
     pupil_name: str
     overdue: bool
+    # The process version of the task's case, so a page can translate the task's texts without loading the case.
+    process_version_id: int
 
 
 @dataclass
@@ -113,7 +115,7 @@ class InboxPage:
 
 
 # Counts of a scope with more pending tasks than this are kept for FACET_TTL_SECONDS, so a page for a region or
-# the whole country costs the same at 2,000 or 200,000 cases; smaller scopes are counted on every page.
+# the whole country costs the same at 2,000 or 200,000 cases. Smaller scopes are counted on every page.
 FACET_CACHE_THRESHOLD = 500
 FACET_TTL_SECONDS = 30.0
 _FACETS: dict[tuple, tuple[float, list]] = {}
@@ -172,7 +174,7 @@ def inbox(user: User, *, step: str | None = None, overdue_only: bool = False, pa
     steps = [(bpmn_id, title, count) for bpmn_id, title, count, _ in facets]
     page = max(1, page)
     query = (
-        sa.select(PendingTask, Case.reference, Pupil.first_name, Pupil.last_name)
+        sa.select(PendingTask, Case.reference, Pupil.first_name, Pupil.last_name, Case.process_version_id)
         .join(Case, Case.id == PendingTask.case_id)
         .join(Pupil, Pupil.id == Case.pupil_id)
         .where(*conditions)
@@ -181,8 +183,8 @@ def inbox(user: User, *, step: str | None = None, overdue_only: bool = False, pa
         .offset((page - 1) * page_size)
     )
     rows = [
-        InboxRow(task, reference, f"{first} {last}", task.due_at is not None and task.due_at < now)
-        for task, reference, first, last in db.session.execute(query)
+        InboxRow(task, reference, f"{first} {last}", task.due_at is not None and task.due_at < now, version_id)
+        for task, reference, first, last, version_id in db.session.execute(query)
     ]
     return InboxPage(rows, total, overdue_total, page, page_size, steps)
 

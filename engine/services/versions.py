@@ -84,6 +84,11 @@ def bundle_for(version: ProcessVersion):
     return bundle
 
 
+def bundle_for_id(version_id: int):
+    """Return the parsed bundle of the version with this id, which a case or task row refers to by foreign key."""
+    return bundle_for(db.session.get(ProcessVersion, version_id))
+
+
 def bundle_of_case(case) -> object:
     """Return the parsed bundle a case runs on, without reading its version row when the bundle is parsed already.
 

@@ -113,11 +113,12 @@ def roles_required(*roles: str):
 
 
 def bundle_of(version):
-    """Return the parsed bundle of a process version, memoised for the current request."""
+    """Return the parsed bundle of a process version, given as a row or an id, memoised for the current request."""
     cache = g.setdefault("sanad_bundles", {})
-    if version.id not in cache:
-        cache[version.id] = versions.bundle_for(version)
-    return cache[version.id]
+    version_id = version if isinstance(version, int) else version.id
+    if version_id not in cache:
+        cache[version_id] = versions.bundle_for_id(version) if isinstance(version, int) else versions.bundle_for(version)
+    return cache[version_id]
 
 
 def _form_texts(bundle) -> dict[str, str]:
