@@ -396,8 +396,8 @@ def main() -> None:
     report("complete a task (service)", step_ms)
 
     if arguments.http_seconds > 0:
-        # Throughput with several clients keeps both workers busy, so its latencies include queueing; the
-        # latency of one completion is measured with one client at a time.
+        # Several clients keep both workers busy, so their latencies include queueing. The latency of one
+        # completion comes from a second run with one client at a time.
         per_second, http_ms = http_throughput(database_url, workdir, arguments.http_seconds, arguments.http_clients)
         print(f"HTTP completions (gunicorn 2 workers, {arguments.http_clients} clients): {per_second:.1f}/s")
         if http_ms:

@@ -1,9 +1,9 @@
 """A bounded pool of restored workflows, so a case's next step need not parse its saved JSON again.
 
 Restoring a saved workflow costs more than running most steps. A process that just saved a case keeps the
-workflow object it saved, keyed by the case and by the exact text it wrote. The next load of that case hands the
-object back only if the stored text is still the same, so a change made by another process or another worker
-(or any direct edit of the row) is never hidden: it is a miss, and the caller parses the text as usual.
+workflow object it saved, keyed by the case and by the exact text it wrote. The next load of that case gets the
+object back only if the stored text is still the same. A change made by another process, another worker or a
+direct edit of the row is therefore a miss, and the caller parses the text as usual.
 
 An entry is taken out while it is used, so two threads never share a workflow object. A step that fails simply
 does not put its workflow back.

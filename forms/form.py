@@ -54,7 +54,7 @@ class Form:
         """
         context = context or FormContext()
         ui_schema = ui_schema or {}
-        _check_once(schema)
+        _schema_inputs(schema)
         resolved = resolve(schema, context)
         return cls._from_resolved(schema, ui_schema, context, resolved)
 
@@ -63,12 +63,12 @@ class Form:
         """Like `build`, but return the form built earlier from the same files, language and context values.
 
         A form is never changed once built, so requests may share one. `schema` and `ui_schema` must be
-        long-lived objects (those of a parsed process bundle), because the cache compares them by identity. `language`
-        names what `context.translate` translates to. The key holds only what resolving the schema reads from
-        `context`: the day, the time zone, the option lists and the case values that the schema names.
+        long-lived objects (those of a parsed process bundle), because the cache compares them by identity.
+        `language` names what `context.translate` translates to. The key contains only what resolving the schema
+        reads from `context`: the day, the time zone, the option lists and the case values that the schema names.
         """
         ui_schema = _NO_UI if ui_schema is None else ui_schema
-        sources, case_keys = _context_inputs(schema)
+        sources, case_keys = _schema_inputs(schema)
         key = (id(schema), id(ui_schema), language, str(get_locale() or ""), context.today, context.timezone,
                tuple(repr(context.case_data.get(name, _MISSING)) for name in case_keys),
                tuple(tuple(map(tuple, context.options.get(source, ()))) for source in sources))
@@ -77,7 +77,6 @@ class Form:
             if entry is not None and entry[0] is schema and entry[1] is ui_schema:
                 _SHARED.move_to_end(key)
                 return entry[2]
-        _check_once(schema)
         # The kept form must not hold on to the caller's case data, which may be a live workflow dictionary.
         context = replace(context, case_data={name: context.case_data[name] for name in case_keys
                                               if name in context.case_data})
@@ -284,15 +283,22 @@ _SHARED: OrderedDict[tuple, tuple[dict, dict, Form]] = OrderedDict()
 _SHARED_LOCK = threading.Lock()
 
 _MISSING = object()
-# The form-context inputs of each schema, by id: option sources and case data keys (see _context_inputs).
-_INPUTS: dict[int, tuple[dict, tuple[str, ...], tuple[str, ...]]] = {}
+# Facts about each form file's schema, by id: the schema itself (kept alive, so the id cannot be reused), its
+# option sources and the case data keys it reads (see _schema_inputs).
+_SCHEMAS: dict[int, tuple[dict, tuple[str, ...], tuple[str, ...]]] = {}
 
 
-def _context_inputs(schema: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Return the option sources and the case data keys that resolving `schema` reads, once per schema object."""
-    entry = _INPUTS.get(id(schema))
+def _schema_inputs(schema: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return the option sources and case data keys that resolving `schema` reads, checking it on first sight.
+
+    A form file is checked as draft 2020-12 once per schema object, rather than each resolved copy: resolving
+    only adds keywords that are valid by construction (`oneOf` of constants, `formatMinimum`/`formatMaximum`,
+    `readOnly`, `default`), while the copies differ with every case and would defeat any cache.
+    """
+    entry = _SCHEMAS.get(id(schema))
     if entry is not None and entry[0] is schema:
         return entry[1], entry[2]
+    _check_schema(json.dumps(schema, sort_keys=True, default=str))
     sources, keys = [], []
     for prop in properties_of(schema).values():
         for part in (prop, prop.get("items")):
@@ -304,29 +310,10 @@ def _context_inputs(schema: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
         for bound in bounds.values() if isinstance(bounds, dict) else ():
             if isinstance(bound, dict) and isinstance(bound.get("field"), str) and bound["field"] != "today":
                 keys.append(bound["field"])
-    if len(_INPUTS) > 1024:
-        _INPUTS.clear()
-    _INPUTS[id(schema)] = (schema, tuple(sources), tuple(dict.fromkeys(keys)))
-    return tuple(sources), tuple(dict.fromkeys(keys))
-
-
-# Schemas already checked, by id, each kept alive beside its id so the id cannot be reused meanwhile.
-_CHECKED: dict[int, dict] = {}
-
-
-def _check_once(schema: dict) -> None:
-    """Check a form file's schema as draft 2020-12, once per schema object.
-
-    The file is checked rather than each resolved copy: resolving only adds keywords that are valid by
-    construction (`oneOf` of constants, `formatMinimum`/`formatMaximum`, `readOnly`, `default`), while the
-    copies differ with every case and would defeat any cache.
-    """
-    if _CHECKED.get(id(schema)) is schema:
-        return
-    _check_schema(json.dumps(schema, sort_keys=True, default=str))
-    if len(_CHECKED) > 1024:
-        _CHECKED.clear()
-    _CHECKED[id(schema)] = schema
+    if len(_SCHEMAS) > 1024:
+        _SCHEMAS.clear()
+    entry = _SCHEMAS[id(schema)] = (schema, tuple(sources), tuple(dict.fromkeys(keys)))
+    return entry[1], entry[2]
 
 
 @functools.lru_cache(maxsize=512)

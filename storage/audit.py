@@ -28,18 +28,17 @@ def _digest(event: AuditEvent) -> str:
 
 _HEAD = sa.text("SELECT sha256 FROM audit_event WHERE case_id = :case_id ORDER BY id DESC LIMIT 1")
 _INSERT = sa.text(
-    "INSERT INTO audit_event (case_id, at, actor_id, actor_role, kind, task_id, bpmn_id, title, lane, "
-    "on_behalf_of_guardian, details, previous_sha256, sha256) VALUES (:case_id, :at, :actor_id, :actor_role, "
-    ":kind, :task_id, :bpmn_id, :title, :lane, :on_behalf_of_guardian, :details, :previous_sha256, :sha256)"
+    f"INSERT INTO audit_event ({', '.join(HASHED)}, sha256) "
+    f"VALUES ({', '.join(':' + name for name in HASHED)}, :sha256)"
 ).bindparams(sa.bindparam("at", type_=UTCDateTime), sa.bindparam("details", type_=sa.JSON),
              sa.bindparam("on_behalf_of_guardian", type_=sa.Boolean))
 
 
 def append(case_id: int, kind: str, *, actor=None, previous: str | None = None, **fields) -> dict:
-    """Add an event after the last one of the case, chaining its hash to that event's hash; return its values.
+    """Add an event after the last one of the case, chaining its hash to that event's hash, and return its values.
 
-    `previous` is the hash of the case's last event when the caller knows it (the case row keeps it); without
-    it, the last event is looked up. The caller holds the case's lock, so no other event of the same case is
+    `previous` is the hash of the case's last event when the caller knows it (the case row keeps it). Without
+    it, the last event is looked up. The caller has locked the case, so no other event of the same case is
     appended concurrently. The row is inserted at once, so a lookup later in the step finds it.
     """
     connection = db.session.connection()
@@ -69,8 +68,13 @@ def events(case_id: int) -> list[AuditEvent]:
 
 def verify_chain(case_id: int) -> int | None:
     """Return the id of the first event whose content or link was altered, or None when the chain is intact."""
+    return first_broken(events(case_id))
+
+
+def first_broken(chain: list[AuditEvent]) -> int | None:
+    """Return the id of the first of a case's events, oldest first, that breaks the hash chain, or None."""
     previous = ""
-    for event in events(case_id):
+    for event in chain:
         if event.previous_sha256 != previous or _digest(event) != event.sha256:
             return event.id
         previous = event.sha256

@@ -73,7 +73,7 @@ class DocumentStore:
         return stored
 
     def start_save(self, content: bytes, filename: str) -> tuple[StoredFile, Future]:
-        """Check an upload and start storing it; return what it is and a future that ends once it is on disk.
+        """Check an upload, start storing it, and return what it is with a future that ends once it is stored.
 
         The content is written to a temporary name here, read-only from the start. With `sync`, a background
         thread then flushes it to disk and renames it to its stored name while the caller goes on (a step runs

@@ -15,14 +15,13 @@ import pytest
 import sqlalchemy as sa
 from support import DEMO_PASSWORD, MINIMAL_PDF
 
+from engine.clock import clock
+
+ROOT = Path(__file__).resolve().parent.parent
 # The API test helpers (api_helpers, schema_data) serve the tests of other folders too.
 API_TESTS = str(Path(__file__).resolve().parent / "api")
 if API_TESTS not in sys.path:
     sys.path.insert(0, API_TESTS)
-
-from engine.clock import clock
-
-ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 # Tables emptied after every test, children first.

@@ -85,9 +85,8 @@ POSTGRESQL_ENGINE_OPTIONS = {
     "pool_size": 5,
     "max_overflow": 5,
     "pool_timeout": 30,
-    # Connections idle in the pool for a while are tested before use (storage.db.IDLE_PING_SECONDS), so one the
-    # server or a proxy closed is replaced instead of failing the next request; a test on every checkout would
-    # cost each transaction a round trip.
+    # storage.db tests a connection before use only after it idled (IDLE_PING_SECONDS), so one the server or a
+    # proxy closed is replaced instead of failing a request. A test on every checkout costs a round trip.
     "pool_pre_ping": False,
     "pool_recycle": 1800,
 }

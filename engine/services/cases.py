@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 from flask_babel import gettext
+from sqlalchemy.orm import joinedload
 
 import forms
 from engine import notices, workflow

@@ -95,8 +95,8 @@ def upload_error(exc: UploadRejected) -> tuple[str, dict]:
     return UPLOAD_MESSAGES[exc.code], params
 
 
-# The next version number of a document type in a case. A second document of the same type in the same step sees
-# the first one, so versions stay consecutive.
+# The next version number of a document type in a case. The statements run one document at a time, so a second
+# document of the same type in one step counts the first, and versions stay consecutive.
 _NEXT_VERSION = (
     "(SELECT coalesce(max(other.version), 0) + 1 FROM document AS other WHERE other.case_id = :case_id "
     "AND other.doc_type = CAST(:doc_type AS VARCHAR(80)) AND other.staged = :published_flag)"
@@ -170,7 +170,7 @@ def attach_files(user: User, form, data: dict, case: Case | None, task_bpmn_id: 
 
     Each file value becomes a `document:<id>` reference; a rejected upload or an unknown reference adds a field
     error. Returns the documents the data now refers to. When the submission has no error at all and belongs to
-    a case, new uploads are stored as published versions at once; otherwise they are staged, for `publish` or
+    a case, new uploads are stored as published versions at once. Otherwise they are staged, for `publish` or
     for the corrected form.
     """
     from forms import UploadedFile  # local import keeps this module importable without forms for the CLI

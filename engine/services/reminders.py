@@ -17,8 +17,10 @@ _PENDING_OF_CASE = sa.text(
 
 
 def _recipient_groups(case: Case, bundle, notice: Notice, pending: list) -> list[tuple[str, dict]]:
-    """Return the conditions on app_user that select a notice's recipients: the holders of its task, or
-    everyone of a lane in the case's scope."""
+    """Return the conditions on app_user that select a notice's recipients.
+
+    The recipients are the holders of the notice's task, or everyone of a lane in the case's scope.
+    """
     groups = []
     for target in notice.recipients:
         if target == "holder":

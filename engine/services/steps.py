@@ -19,7 +19,7 @@ from engine import workflow
 from engine.clock import clock, install_in_spiffworkflow
 from engine.pool import WorkflowPool
 from storage import audit, db
-from storage.db import SQLITE_BEGIN_OPTION, db_insert
+from storage.db import SQLITE_BEGIN_OPTION
 from storage.models import Case, PendingTask, User, UTCDateTime
 
 from . import notifications, versions
@@ -159,10 +159,14 @@ def _pool_saved_workflows(session) -> None:
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _forget_uncommitted_workflows(session, transaction) -> None:
-    """Drop the workflows saved in a transaction that did not commit: their text never reached the database."""
+def _forget_uncommitted_steps(session, transaction) -> None:
+    """Drop what a transaction that did not commit left behind: saved workflows and unwritten cases.
+
+    After a commit, the hooks before it have already emptied both, so this only discards a failed step's state.
+    """
     if transaction.parent is None and not transaction.nested:
         session.info.pop(SAVED_WORKFLOWS, None)
+        session.info.pop(UNWRITTEN_CASES, None)
 
 
 def record(case: Case, kind: str, *, actor: User | None = None, **fields) -> dict:
@@ -217,11 +221,11 @@ _SYNC_TASKS_POSTGRESQL = sa.text(
     "SELECT 'gone', id FROM gone UNION ALL SELECT 'added', id FROM added"
 ).bindparams(sa.bindparam("created_at", type_=UTCDateTime))
 _RECORDSET_FIELDS = ("id", "bpmn_id", "title", "lane", "role", "guardian_id", "form", "ui_form")
+_PENDING_COLUMNS = ("id", "case_id", "bpmn_id", "title", "lane", "role", "school_id", "province_id", "region_id",
+                    "guardian_id", "form", "ui_form", "due_at", "created_at")
 _INSERT_TASK = sa.text(
-    "INSERT INTO pending_task (id, case_id, bpmn_id, title, lane, role, school_id, province_id, region_id, "
-    "guardian_id, form, ui_form, due_at, created_at) VALUES (:id, :case_id, :bpmn_id, :title, :lane, :role, "
-    ":school_id, :province_id, :region_id, :guardian_id, :form, :ui_form, :due_at, :created_at) "
-    "ON CONFLICT (id) DO NOTHING RETURNING id"
+    f"INSERT INTO pending_task ({', '.join(_PENDING_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + name for name in _PENDING_COLUMNS)}) ON CONFLICT (id) DO NOTHING RETURNING id"
 ).bindparams(sa.bindparam("due_at", type_=UTCDateTime), sa.bindparam("created_at", type_=UTCDateTime))
 
 
@@ -256,7 +260,7 @@ def write_case(case: Case) -> None:
 
 
 @event.listens_for(Session, "before_commit")
-def _refuse_unwritten_cases(session) -> None:
+def _check_cases_written(session) -> None:
     """Stop a commit that would lose step columns set with `set_step_column` but never stored by `write_case`."""
     unwritten = session.info.get(UNWRITTEN_CASES)
     if unwritten:
@@ -264,19 +268,13 @@ def _refuse_unwritten_cases(session) -> None:
         raise RuntimeError(f"case {ids}: a step changed the case but did not call steps.write_case before commit")
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _forget_unwritten_cases(session, transaction) -> None:
-    if transaction.parent is None and not transaction.nested:
-        session.info.pop(UNWRITTEN_CASES, None)
-
-
 def _sync_pending_tasks(case: Case, ready: dict) -> list[PendingTask]:
-    """Make the pending-task rows of `case` match the engine's ready tasks; return the rows added.
+    """Make the pending-task rows of `case` match the engine's ready tasks, and return the rows added.
 
     Plain statements on the session's connection delete the rows of tasks that are no longer ready and insert
-    those of new ones (one statement in all on PostgreSQL, one per task on SQLite). A row that exists already is left as it is: a ready task's data, and so its due date,
-    does not change until it is completed. The returned rows are not in the session; they carry what
-    `notify_holders` reads.
+    those of new ones: one statement in all on PostgreSQL, one per task on SQLite. A row that exists already is
+    left as it is, because a ready task's data, and so its due date, does not change until it is completed. The
+    returned rows are not in the session. They carry what `notify_holders` reads.
     """
     session = db.session
     connection = session.connection()
@@ -289,13 +287,13 @@ def _sync_pending_tasks(case: Case, ready: dict) -> list[PendingTask]:
             "rows": json.dumps([{**{name: row[name] for name in _RECORDSET_FIELDS},
                                  "due_at": row["due_at"].isoformat() if row["due_at"] else None} for row in rows]),
         }).all()
-        gone = [task_id for kind, task_id in outcome if kind == "gone"]
+        deleted = [task_id for kind, task_id in outcome if kind == "gone"]
         added = {task_id for kind, task_id in outcome if kind == "added"}
     else:
-        gone = connection.execute(_DELETE_GONE_TASKS, {"case_id": case.id, "ready": json.dumps(list(ready))}
-                                  ).scalars().all()
+        deleted = connection.execute(_DELETE_GONE_TASKS, {"case_id": case.id, "ready": json.dumps(list(ready))}
+                                     ).scalars().all()
         added = {row["id"] for row in rows if connection.execute(_INSERT_TASK, row).first() is not None}
-    for task_id in gone:
+    for task_id in deleted:
         # A row loaded earlier in this session (the completed task) must not outlive its deletion.
         stale = session.identity_map.get(identity_key(PendingTask, task_id))
         if stale is not None:
@@ -304,7 +302,7 @@ def _sync_pending_tasks(case: Case, ready: dict) -> list[PendingTask]:
 
 
 def pending_row(case: Case, task: workflow.ReadyTask, *, created_at) -> dict:
-    """Return the pending-task row of a ready task: what it is, and the scope of the case that holds it."""
+    """Return the pending-task row of a ready task: what the task is, and the scope of its case."""
     return {"id": task.id, "case_id": case.id, "bpmn_id": task.bpmn_id, "title": task.title or task.bpmn_id,
             "lane": task.lane or "", "role": task.role, "school_id": case.school_id, "province_id": case.province_id,
             "region_id": case.region_id, "guardian_id": case.guardian_id if task.role == "parent" else None,

@@ -23,8 +23,8 @@ from storage.models import AuditEvent, Case, PendingTask, User
 PASSWORD = "test-password-123"
 RACERS = 20
 WRITERS = 5
-# SQLite, where writers share one database lock, soaks for 30 s; PostgreSQL's row locks get a shorter run
-# unless SANAD_LONG_TESTS asks for the full one. SANAD_SOAK_SECONDS sets both.
+# Seconds of the writers' soak. SQLite, where writers share one database lock, always gets 30 s. PostgreSQL, with
+# row locks, gets 5 s unless SANAD_LONG_TESTS is set. SANAD_SOAK_SECONDS overrides both.
 SOAK_SECONDS = {"sqlite": 30.0, "postgresql": 30.0 if os.environ.get("SANAD_LONG_TESTS") else 5.0}
 ACCEPTED_STATUSES = {200, 201, 409, 422}
 

@@ -16,7 +16,7 @@ from storage.models import Case, PendingTask, TaskDraft, User
 
 
 def _open_step(client, api_token, seed: int) -> tuple[dict, dict, User]:
-    """Declare a case; return (case JSON, its first step, the user who holds that step)."""
+    """Declare a case and return (case JSON, its first step, the holder of that step)."""
     case = declare_open(client, api_token(SCHOOL), seed=seed)
     step = case["current_steps"][0]
     guardian = db.session.get(Case, case["id"]).guardian_id is not None
