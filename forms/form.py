@@ -291,9 +291,9 @@ _SCHEMAS: dict[int, tuple[dict, tuple[str, ...], tuple[str, ...]]] = {}
 def _schema_inputs(schema: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Return the option sources and case data keys that resolving `schema` reads, checking it on first sight.
 
-    A form file is checked as draft 2020-12 once per schema object, rather than each resolved copy: resolving
+    A form file is checked as draft 2020-12 once per schema object, rather than each resolved copy. Resolving
     only adds keywords that are valid by construction (`oneOf` of constants, `formatMinimum`/`formatMaximum`,
-    `readOnly`, `default`), while the copies differ with every case and would defeat any cache.
+    `readOnly`, `default`), and the copies differ with every case, so checking them would defeat any cache.
     """
     entry = _SCHEMAS.get(id(schema))
     if entry is not None and entry[0] is schema:

@@ -76,8 +76,8 @@ class DocumentStore:
         """Check an upload, start storing it, and return what it is with a future that ends once it is stored.
 
         The content is written to a temporary name here, read-only from the start. With `sync`, a background
-        thread then flushes it to disk and renames it to its stored name while the caller goes on (a step runs
-        the engine meanwhile); without, the rename happens at once. Either way a crash never leaves a partial
+        thread then flushes it to disk and renames it to its stored name, while the caller goes on running the
+        step's engine. Without `sync`, the rename happens at once. Either way a crash never leaves a partial
         file under a stored name. The caller waits for the future before it commits the document's row; the
         future raises OSError if the flush or the rename failed.
         """
