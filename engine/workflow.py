@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from datetime import time as time_of_day
@@ -17,11 +18,16 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnSubWorkflowConverter,
+    BpmnWorkflowConverter,
+    TaskConverter,
+)
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import StandardLoopTask
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
@@ -402,9 +408,11 @@ class _TaskConverter(TaskConverter):
         }
 
 
-def _make_registry():
+def _make_registry(*, reuse_saved_tasks: bool = False):
     config = dict(SPIFF_CONFIG)
-    config[BpmnWorkflow] = _SpeclessWorkflowConverter
+    config[BpmnWorkflow] = _ReusingWorkflowConverter if reuse_saved_tasks else _SpeclessWorkflowConverter
+    if reuse_saved_tasks:
+        config[BpmnSubWorkflow] = _ReusingSubWorkflowConverter
     config[Task] = _TaskConverter
     registry = BpmnWorkflowSerializer.configure(config)
     # The registry matches the exact class, so each type needs its own entry to keep a save from failing.
@@ -415,13 +423,92 @@ def _make_registry():
     return registry
 
 
+# ---------------------------------------------------------------- saving only what changed since the last save
+
+# A workflow keeps, under this attribute, the JSON text of each of its tasks from its last save, with the key
+# that text was computed from (see _reuse_key). The next save of the same workflow object reuses the text of
+# every task whose key is unchanged, and encodes only the others.
+_SAVED_TASKS = '_sanad_saved_tasks'
+_FINISHED = TaskState.COMPLETED | TaskState.CANCELLED
+
+# When true, every save also encodes the whole workflow afresh and fails if the two texts differ. The test suite
+# sets SANAD_CHECK_WORKFLOW_SAVES=1, for its servers too, so every workflow it runs checks the reuse rules below.
+check_reused_tasks = os.environ.get('SANAD_CHECK_WORKFLOW_SAVES') == '1'
+
+
+class _Json(str):
+    """Text that is already JSON, written as it is into the saved document."""
+
+
+class _Container(dict):
+    """A dict of the saved document that may hold _Json values, so it is encoded item by item."""
+
+
+def _reuse_key(task) -> tuple | None:
+    """Return what a task's saved text depends on, when that is cheap to compare, or None to encode it again.
+
+    A finished task (completed or cancelled) under a finished parent no longer changes: SpiffWorkflow 3.2 gives
+    each task a copy of its parent's data and writes task data only in the hooks of a task that runs or waits.
+    Its text then depends only on its state, its links and the moment its state last changed. A task with neither data nor internal
+    data (most often a predicted one) is saved as the list of its parent's keys, so their order joins the key.
+    """
+    parent = task.parent
+    links = (task.state, task.last_state_change, task.triggered, task._parent, tuple(task._children))
+    if task.state & _FINISHED and (parent is None or parent.state & _FINISHED):
+        return links
+    if not task.data and not task.internal_data:
+        return links, tuple(parent.data) if parent is not None else None
+    return None
+
+
+class _ReusingConverterMixin:
+    """Encode a workflow's tasks to JSON text at once, reusing the text of the last save where it still holds."""
+
+    def to_dict(self, workflow):
+        return _Container(super().to_dict(workflow))
+
+    def mapping_to_dict(self, mapping, **kwargs):
+        first = next(iter(mapping.values()), None)
+        if not isinstance(first, Task):
+            return _Container(super().mapping_to_dict(mapping, **kwargs))
+        saved, now = getattr(first.workflow.top_workflow, _SAVED_TASKS)
+        convert = self.registry.convert
+        parts = []
+        for task_id, task in mapping.items():
+            key = _reuse_key(task)
+            entry = saved.get(task_id) if key is not None else None
+            if entry is None or entry[0] != key:
+                entry = (key, _ENCODE(convert(task)))
+            if key is not None:
+                now[task_id] = entry
+            parts.append(f'"{_id_text(task_id)}":{entry[1]}')
+        return _Json('{' + ','.join(parts) + '}')
+
+
+class _ReusingWorkflowConverter(_ReusingConverterMixin, _SpeclessWorkflowConverter):
+    pass
+
+
+class _ReusingSubWorkflowConverter(_ReusingConverterMixin, BpmnSubWorkflowConverter):
+    pass
+
+
+def _encode_document(value) -> str:
+    if isinstance(value, _Json):
+        return value
+    if isinstance(value, _Container):
+        return '{' + ','.join(f'{_ENCODE(key)}:{_encode_document(item)}' for key, item in value.items()) + '}'
+    return _ENCODE(value)
+
+
 _SERIALIZER = BpmnWorkflowSerializer(_make_registry())
+_REUSING_SERIALIZER = BpmnWorkflowSerializer(_make_registry(reuse_saved_tasks=True))
+# allow_nan=False: PostgreSQL jsonb rejects NaN, so a save fails with the error in hand.
+_ENCODE = _SERIALIZER._encoder_cls(allow_nan=False, separators=(',', ':')).encode
 
 
-def dumps(wf: BpmnWorkflow) -> str:
-    """Serialize the workflow's state (no spec) to JSON with format and library version keys."""
-    state = _SERIALIZER.to_dict(wf)
-    document = {
+def _document(wf: BpmnWorkflow, state: dict) -> dict:
+    return {
         'engine_format': ENGINE_FORMAT,
         'spiffworkflow_version': SPIFFWORKFLOW_VERSION,
         'serializer_version': SERIALIZER_VERSION,
@@ -429,8 +516,26 @@ def dumps(wf: BpmnWorkflow) -> str:
         'bundle_sha256': getattr(wf, 'bundle_sha256', None),
         'workflow': state,
     }
-    # allow_nan=False: PostgreSQL jsonb rejects NaN, so fail at save time with the error in hand.
-    return json.dumps(document, cls=_SERIALIZER._encoder_cls, allow_nan=False, separators=(',', ':'))
+
+
+def dumps(wf: BpmnWorkflow) -> str:
+    """Serialize the workflow's state (no spec) to JSON with format and library version keys.
+
+    The text is the same as that of the whole workflow encoded afresh, but the tasks that cannot have changed
+    since the last save of this workflow object keep the text they had then.
+    """
+    saved = getattr(wf, _SAVED_TASKS, None)
+    now: dict = {}
+    setattr(wf, _SAVED_TASKS, (saved[1] if saved else {}, now))
+    try:
+        text = _encode_document(_Container(_document(wf, _REUSING_SERIALIZER.to_dict(wf))))
+    finally:
+        setattr(wf, _SAVED_TASKS, (None, now))
+    if check_reused_tasks:
+        fresh = _ENCODE(_document(wf, _SERIALIZER.to_dict(wf)))
+        if text != fresh:
+            raise AssertionError('a save reused the text of a task that changed since the last save')
+    return text
 
 
 _BUNDLE_KEY = '"bundle_sha256":"'

@@ -15,7 +15,11 @@ import pytest
 import sqlalchemy as sa
 from support import DEMO_PASSWORD, MINIMAL_PDF
 
-from engine.clock import clock
+# Every save of a workflow, here and in the servers the tests start, is checked against a fresh encoding. It is
+# read when the engine is imported, so it is set first.
+os.environ.setdefault("SANAD_CHECK_WORKFLOW_SAVES", "1")
+
+from engine.clock import clock  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 # The API test helpers (api_helpers, schema_data) serve the tests of other folders too.
