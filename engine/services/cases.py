@@ -128,8 +128,9 @@ def declare(user: User, raw: dict, *, locale: str = "en", keep_uploads_on_error:
     steps.notify_holders(case, created)
     reminders.apply(case, bundle, notices.collect(wf, since))
     steps.write_case(case)
+    case_id, reference = case.id, case.reference
     db.session.commit()
-    log.info("case declared", extra={"case_id": case.id, "reference": case.reference})
+    log.info("case declared", extra={"case_id": case_id, "reference": reference})
     return case
 
 

@@ -75,8 +75,14 @@ def begin_write() -> None:
     if session.get_bind().dialect.name != "sqlite":
         return
     if session.in_transaction():
-        # Commit, not roll back: a read transaction has nothing to lose, and anything pending is kept.
-        session.commit()
+        # Commit, not roll back: a read transaction has nothing to lose, and anything pending is kept. What it
+        # read (most often the request's user) stays loaded instead of being read again on first use. A step
+        # locks and reloads the case it writes.
+        expire, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
     try:
         session.connection(execution_options={SQLITE_BEGIN_OPTION: "immediate"})
     except OperationalError as exc:
