@@ -427,8 +427,9 @@ def _make_registry(*, reuse_saved_tasks: bool = False):
 
 # A workflow keeps, under this attribute, the JSON text of each of its tasks from its last save, with the key
 # that text was computed from (see _reuse_key). The next save of the same workflow object reuses the text of
-# every task whose key is unchanged, and encodes only the others.
+# every task whose key is unchanged, and encodes only the others, filling the dict under _SAVING_TASKS.
 _SAVED_TASKS = '_sanad_saved_tasks'
+_SAVING_TASKS = '_sanad_saving_tasks'
 _FINISHED = TaskState.COMPLETED | TaskState.CANCELLED
 
 # When true, every save also encodes the whole workflow afresh and fails if the two texts differ. The test suite
@@ -449,8 +450,9 @@ def _reuse_key(task) -> tuple | None:
 
     A finished task (completed or cancelled) under a finished parent no longer changes: SpiffWorkflow 3.2 gives
     each task a copy of its parent's data and writes task data only in the hooks of a task that runs or waits.
-    Its text then depends only on its state, its links and the moment its state last changed. A task with neither data nor internal
-    data (most often a predicted one) is saved as the list of its parent's keys, so their order joins the key.
+    Its text then depends only on its state, its links and the moment its state last changed. A task with
+    neither data nor internal data (most often a predicted one) is saved as the list of its parent's keys, so
+    their order joins the key.
     """
     parent = task.parent
     links = (task.state, task.last_state_change, task.triggered, task._parent, tuple(task._children))
@@ -471,7 +473,8 @@ class _ReusingConverterMixin:
         first = next(iter(mapping.values()), None)
         if not isinstance(first, Task):
             return _Container(super().mapping_to_dict(mapping, **kwargs))
-        saved, now = getattr(first.workflow.top_workflow, _SAVED_TASKS)
+        top = first.workflow.top_workflow
+        saved, now = getattr(top, _SAVED_TASKS, {}), getattr(top, _SAVING_TASKS)
         convert = self.registry.convert
         parts = []
         for task_id, task in mapping.items():
@@ -524,13 +527,13 @@ def dumps(wf: BpmnWorkflow) -> str:
     The text is the same as that of the whole workflow encoded afresh, but the tasks that cannot have changed
     since the last save of this workflow object keep the text they had then.
     """
-    saved = getattr(wf, _SAVED_TASKS, None)
     now: dict = {}
-    setattr(wf, _SAVED_TASKS, (saved[1] if saved else {}, now))
+    setattr(wf, _SAVING_TASKS, now)
     try:
         text = _encode_document(_Container(_document(wf, _REUSING_SERIALIZER.to_dict(wf))))
     finally:
-        setattr(wf, _SAVED_TASKS, (None, now))
+        delattr(wf, _SAVING_TASKS)
+    setattr(wf, _SAVED_TASKS, now)
     if check_reused_tasks:
         fresh = _ENCODE(_document(wf, _SERIALIZER.to_dict(wf)))
         if text != fresh:

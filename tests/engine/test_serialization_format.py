@@ -54,11 +54,11 @@ def test_save_reuses_unchanged_tasks(monkeypatch):
     reused = []
     for bpmn_id, data in STEPS:
         case.step(bpmn_id, **data)
-        saved_before = dict(getattr(case.wf, workflow._SAVED_TASKS)[1])
+        saved_before = getattr(case.wf, workflow._SAVED_TASKS)
         text = workflow.dumps(case.wf)
 
         assert text == _fresh_text(case.wf), f'after {bpmn_id}'
-        now = getattr(case.wf, workflow._SAVED_TASKS)[1]
+        now = getattr(case.wf, workflow._SAVED_TASKS)
         reused.append(sum(1 for task_id, entry in now.items() if saved_before.get(task_id) is entry))
 
     # Many tasks of a running case are finished or only predicted, so their text is not encoded again.
