@@ -7,7 +7,7 @@ import json
 
 import sqlalchemy as sa
 
-from .db import db
+from .db import PlainStatement, db
 from .models import AuditEvent, UTCDateTime, utcnow
 
 # The columns each event's hash covers, in the order of the stored JSON.
@@ -27,11 +27,11 @@ def _digest(event: AuditEvent) -> str:
 
 
 _HEAD = sa.text("SELECT sha256 FROM audit_event WHERE case_id = :case_id ORDER BY id DESC LIMIT 1")
-_INSERT = sa.text(
+_INSERT = PlainStatement(sa.text(
     f"INSERT INTO audit_event ({', '.join(HASHED)}, sha256) "
     f"VALUES ({', '.join(':' + name for name in HASHED)}, :sha256)"
 ).bindparams(sa.bindparam("at", type_=UTCDateTime), sa.bindparam("details", type_=sa.JSON),
-             sa.bindparam("on_behalf_of_guardian", type_=sa.Boolean))
+             sa.bindparam("on_behalf_of_guardian", type_=sa.Boolean)))
 
 
 def append(case_id: int, kind: str, *, actor=None, previous: str | None = None, **fields) -> dict:
@@ -41,9 +41,8 @@ def append(case_id: int, kind: str, *, actor=None, previous: str | None = None, 
     it, the last event is looked up. The caller has locked the case, so no other event of the same case is
     appended concurrently. The row is inserted at once, so a lookup later in the step finds it.
     """
-    connection = db.session.connection()
     if previous is None:
-        previous = connection.execute(_HEAD, {"case_id": case_id}).scalar()
+        previous = db.session.connection().execute(_HEAD, {"case_id": case_id}).scalar()
     # Every hashed column gets its value here, before hashing: a column default applied later at insert
     # time would make the stored row differ from what was hashed.
     values = {"task_id": None, "bpmn_id": None, "title": "", "lane": "", "on_behalf_of_guardian": False, **fields}
@@ -57,7 +56,7 @@ def append(case_id: int, kind: str, *, actor=None, previous: str | None = None, 
         details=values.get("details") or {},
     )
     values["sha256"] = _digest_values(values)
-    connection.execute(_INSERT, values)
+    _INSERT.execute(values)
     return values
 
 

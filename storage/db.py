@@ -1,6 +1,7 @@
 """The SQLAlchemy handle shared by every layer, and database-wide settings."""
 
 import time
+from typing import NamedTuple
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
@@ -9,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import Pool
+from sqlalchemy.sql.elements import TextClause
 
 # Stable constraint names, so that Alembic migrations work the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -32,6 +34,60 @@ def db_insert(table):
     if dialect == "sqlite":
         return sqlite.insert(table)
     raise NotImplementedError(f"INSERT … ON CONFLICT is needed, which {dialect} lacks here")
+
+
+class PlainStatement:
+    """A fixed SQL statement of a step's write path, run on the driver's cursor of the session's connection.
+
+    On the benchmark machine, executing through SQLAlchemy took about 30 µs per statement (looking up the
+    compiled form, processing the parameters, wrapping the result) against 10 µs in SQLite itself, and a step
+    runs seven or so of these statements. A PlainStatement compiles its text once per dialect, converts the
+    parameters with the same type processors, and hands them to the driver. Errors are the driver's own
+    (sqlite3, psycopg), and SQLAlchemy's cursor events do not see these statements.
+    """
+
+    def __init__(self, clause: TextClause):
+        self.clause = clause
+        self._compiled: dict[str, tuple] = {}
+
+    def _compile(self, dialect) -> tuple:
+        compiled = self.clause.compile(dialect=dialect)
+        processors, defaults = {}, {}
+        for name, bind in compiled.binds.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                processors[name] = processor
+            if not bind.required:
+                defaults[name] = bind.effective_value
+        # positiontup lists the parameters in order for the positional styles (SQLite's "?"); named styles
+        # (psycopg's %(name)s) take the dict.
+        return str(compiled), compiled.positiontup, processors, defaults
+
+    def execute(self, params: dict) -> "PlainResult":
+        """Run the statement in the session's transaction and return its rows and row count."""
+        connection = db.session.connection()
+        prepared = self._compiled.get(connection.dialect.name)
+        if prepared is None:
+            prepared = self._compiled[connection.dialect.name] = self._compile(connection.dialect)
+        sql, positions, processors, defaults = prepared
+        values = {**defaults, **params} if defaults else dict(params)
+        for name, processor in processors.items():
+            if name in values:
+                values[name] = processor(values[name])
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(sql, tuple(values[name] for name in positions) if positions else values)
+            rows = cursor.fetchall() if cursor.description is not None else []
+            return PlainResult(rows, cursor.rowcount)
+        finally:
+            cursor.close()
+
+
+class PlainResult(NamedTuple):
+    """The rows (tuples) that a PlainStatement returned, and the number of rows it changed."""
+
+    rows: list
+    rowcount: int
 
 
 class Base(DeclarativeBase):

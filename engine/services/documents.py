@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage import db
+from storage.db import PlainStatement
 from storage.files import DocumentStore, UploadRejected
 from storage.models import Case, Document, User, UTCDateTime, utcnow
 from storage.queries import can_view_case
@@ -113,13 +114,13 @@ def _insert_document(version: str, returning: str) -> sa.TextClause:
     ).bindparams(*_DOCUMENT_TYPES)
 
 
-_INSERT_DOCUMENT = _insert_document(":version", "id")
-_INSERT_PUBLISHED = _insert_document(_NEXT_VERSION, "id, version").bindparams(
-    sa.bindparam("published_flag", value=False, type_=sa.Boolean))
-_PUBLISH_DOCUMENT = sa.text(
+_INSERT_DOCUMENT = PlainStatement(_insert_document(":version", "id"))
+_INSERT_PUBLISHED = PlainStatement(_insert_document(_NEXT_VERSION, "id, version").bindparams(
+    sa.bindparam("published_flag", value=False, type_=sa.Boolean)))
+_PUBLISH_DOCUMENT = PlainStatement(sa.text(
     f"UPDATE document SET case_id = :case_id, staged = :published_flag, version = {_NEXT_VERSION} "
     "WHERE id = :id RETURNING version"
-).bindparams(sa.bindparam("published_flag", value=False, type_=sa.Boolean))
+).bindparams(sa.bindparam("published_flag", value=False, type_=sa.Boolean)))
 
 
 def store_upload(user: User, upload, *, doc_type: str, case: Case | None, task_bpmn_id: str | None,
@@ -140,9 +141,9 @@ def store_upload(user: User, upload, *, doc_type: str, case: Case | None, task_b
     }
     # A plain INSERT, then the row joins the session as already stored: no unit-of-work flush per upload.
     if publish:
-        values["id"], values["version"] = db.session.connection().execute(_INSERT_PUBLISHED, values).one()
+        ((values["id"], values["version"]),) = _INSERT_PUBLISHED.execute(values).rows
     else:
-        values["id"] = db.session.connection().execute(_INSERT_DOCUMENT, values).scalar_one()
+        ((values["id"],),) = _INSERT_DOCUMENT.execute(values).rows
     document = Document(**values)
     make_transient_to_detached(document)
     db.session.add(document)
@@ -236,10 +237,9 @@ def publish(documents: list[Document], case: Case) -> None:
     staged = [document for document in documents if document.staged]
     if not staged:
         return
-    connection = db.session.connection()
     for document in staged:
-        version = connection.execute(_PUBLISH_DOCUMENT, {"case_id": case.id, "doc_type": document.doc_type,
-                                                         "id": document.id}).scalar_one()
+        ((version,),) = _PUBLISH_DOCUMENT.execute({"case_id": case.id, "doc_type": document.doc_type,
+                                                   "id": document.id}).rows
         # The row is written; tell the session so, without queueing a second UPDATE.
         for name, value in (("case_id", case.id), ("version", version), ("staged", False)):
             set_committed_value(document, name, value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from storage import db
-from storage.db import db_insert
+from storage.db import PlainStatement, db_insert
 from storage.models import Case, Notification, User, UTCDateTime, utcnow
 
 
@@ -32,22 +32,22 @@ def notify_many(items: list[tuple]) -> None:
 
 
 # INSERT … SELECT statements by (dialect, condition on app_user); see `notify_users_where`.
-_INSERT_SELECTED: dict[tuple[str, str], sa.TextClause] = {}
+_INSERT_SELECTED: dict[tuple[str, str], PlainStatement] = {}
 
 
-def _insert_selected(dialect: str, condition: str) -> sa.TextClause:
+def _insert_selected(dialect: str, condition: str) -> PlainStatement:
     statement = _INSERT_SELECTED.get((dialect, condition))
     if statement is None:
         # A bare parameter in a select list is text to PostgreSQL, which a json column refuses.
         params = "CAST(:params AS JSON)" if dialect == "postgresql" else ":params"
-        statement = sa.text(
+        statement = PlainStatement(sa.text(
             "INSERT INTO notification (user_id, case_id, idempotency_key, kind, params, link, created_at, "
             "email_status, email_attempts, email_error) "
             f"SELECT id, :case_id, :key_prefix || CAST(id AS VARCHAR(20)), :kind, {params}, :link, :created_at, "
             f"'pending', 0, '' FROM app_user WHERE active = :active AND {condition} "
             "ON CONFLICT (idempotency_key) DO NOTHING"
         ).bindparams(sa.bindparam("params", type_=sa.JSON), sa.bindparam("created_at", type_=UTCDateTime),
-                     sa.bindparam("active", type_=sa.Boolean))
+                     sa.bindparam("active", type_=sa.Boolean)))
         _INSERT_SELECTED[(dialect, condition)] = statement
     return statement
 
@@ -60,7 +60,7 @@ def notify_users_where(condition: str, values: dict, case: Case | None, kind: st
     `key_prefix` followed by the user id; keys that already exist are skipped, as in `notify_many`.
     """
     dialect = db.session.get_bind().dialect.name
-    db.session.connection().execute(_insert_selected(dialect, condition), {
+    _insert_selected(dialect, condition).execute({
         **values, "case_id": case.id if case is not None else None, "key_prefix": key_prefix, "kind": kind,
         "params": params or {}, "link": link, "created_at": utcnow(), "active": True,
     })

@@ -19,7 +19,7 @@ from engine import workflow
 from engine.clock import clock, install_in_spiffworkflow
 from engine.pool import WorkflowPool
 from storage import audit, db
-from storage.db import SQLITE_BEGIN_OPTION
+from storage.db import SQLITE_BEGIN_OPTION, PlainStatement
 from storage.models import Case, PendingTask, User, UTCDateTime
 
 from . import notifications, versions
@@ -208,14 +208,14 @@ def save(case: Case, bundle, wf) -> list[PendingTask]:
     return created
 
 
-# The statements of every step, written once: building a statement costs SQLAlchemy more than running it.
+# The statements of every step, written once and run on the driver's cursor (see storage.db.PlainStatement).
 # On SQLite, the ids of the ready tasks travel as one JSON array.
-_DELETE_GONE_TASKS = sa.text(
+_DELETE_GONE_TASKS = PlainStatement(sa.text(
     "DELETE FROM pending_task WHERE case_id = :case_id AND id NOT IN (SELECT value FROM json_each(:ready)) RETURNING id"
-)
+))
 # PostgreSQL syncs a case's pending tasks in one round trip: the rows of the ready tasks travel as a JSON array,
 # and the statement reports each id it deleted ("gone") or inserted ("added").
-_SYNC_TASKS_POSTGRESQL = sa.text(
+_SYNC_TASKS_POSTGRESQL = PlainStatement(sa.text(
     "WITH gone AS (DELETE FROM pending_task WHERE case_id = :case_id "
     "AND id NOT IN (SELECT json_array_elements_text(CAST(:ready AS json))) RETURNING id), "
     "added AS (INSERT INTO pending_task (id, case_id, bpmn_id, title, lane, role, school_id, province_id, region_id, "
@@ -225,23 +225,23 @@ _SYNC_TASKS_POSTGRESQL = sa.text(
     "guardian_id integer, form text, ui_form text, due_at timestamptz) "
     "ON CONFLICT (id) DO NOTHING RETURNING id) "
     "SELECT 'gone', id FROM gone UNION ALL SELECT 'added', id FROM added"
-).bindparams(sa.bindparam("created_at", type_=UTCDateTime))
+).bindparams(sa.bindparam("created_at", type_=UTCDateTime)))
 _RECORDSET_FIELDS = ("id", "bpmn_id", "title", "lane", "role", "guardian_id", "form", "ui_form")
 _PENDING_COLUMNS = ("id", "case_id", "bpmn_id", "title", "lane", "role", "school_id", "province_id", "region_id",
                     "guardian_id", "form", "ui_form", "due_at", "created_at")
-_INSERT_TASK = sa.text(
+_INSERT_TASK = PlainStatement(sa.text(
     f"INSERT INTO pending_task ({', '.join(_PENDING_COLUMNS)}) "
     f"VALUES ({', '.join(':' + name for name in _PENDING_COLUMNS)}) ON CONFLICT (id) DO NOTHING RETURNING id"
-).bindparams(sa.bindparam("due_at", type_=UTCDateTime), sa.bindparam("created_at", type_=UTCDateTime))
+).bindparams(sa.bindparam("due_at", type_=UTCDateTime), sa.bindparam("created_at", type_=UTCDateTime)))
 
 
 # The columns of a case that a step changes, written by `write_case` (a declaration sets the reference too).
 _STEP_COLUMNS = ("reference", "workflow", "engine_version", "next_timer_at", "updated_at", "error", "state",
                  "end_state", "status", "audit_head")
-_WRITE_CASE = sa.text(
+_WRITE_CASE = PlainStatement(sa.text(
     "UPDATE accident_case SET " + ", ".join(f"{name} = :{name}" for name in _STEP_COLUMNS)
     + ", row_version = row_version + 1 WHERE id = :id AND row_version = :row_version"
-).bindparams(sa.bindparam("next_timer_at", type_=UTCDateTime), sa.bindparam("updated_at", type_=UTCDateTime))
+).bindparams(sa.bindparam("next_timer_at", type_=UTCDateTime), sa.bindparam("updated_at", type_=UTCDateTime)))
 
 
 def set_step_column(case: Case, name: str, value) -> None:
@@ -258,7 +258,7 @@ def write_case(case: Case) -> None:
     saved the case after it was read.
     """
     values = {name: getattr(case, name) for name in _STEP_COLUMNS}
-    result = db.session.connection().execute(_WRITE_CASE, {**values, "id": case.id, "row_version": case.row_version})
+    result = _WRITE_CASE.execute({**values, "id": case.id, "row_version": case.row_version})
     if result.rowcount != 1:
         raise StaleDataError(f"case {case.id} was saved by another writer after it was read")
     set_committed_value(case, "row_version", case.row_version + 1)
@@ -283,22 +283,21 @@ def _sync_pending_tasks(case: Case, ready: dict) -> list[PendingTask]:
     returned rows are not in the session. They carry what `notify_holders` reads.
     """
     session = db.session
-    connection = session.connection()
     moment = now()
     rows = [pending_row(case, task, created_at=moment) for task in ready.values()]
-    if connection.dialect.name == "postgresql":
-        outcome = connection.execute(_SYNC_TASKS_POSTGRESQL, {
+    if session.get_bind().dialect.name == "postgresql":
+        outcome = _SYNC_TASKS_POSTGRESQL.execute({
             "case_id": case.id, "ready": json.dumps(list(ready)), "school_id": case.school_id,
             "province_id": case.province_id, "region_id": case.region_id, "created_at": moment,
             "rows": json.dumps([{**{name: row[name] for name in _RECORDSET_FIELDS},
                                  "due_at": row["due_at"].isoformat() if row["due_at"] else None} for row in rows]),
-        }).all()
+        }).rows
         deleted = [task_id for kind, task_id in outcome if kind == "gone"]
         added = {task_id for kind, task_id in outcome if kind == "added"}
     else:
-        deleted = connection.execute(_DELETE_GONE_TASKS, {"case_id": case.id, "ready": json.dumps(list(ready))}
-                                     ).scalars().all()
-        added = {row["id"] for row in rows if connection.execute(_INSERT_TASK, row).first() is not None}
+        result = _DELETE_GONE_TASKS.execute({"case_id": case.id, "ready": json.dumps(list(ready))})
+        deleted = [task_id for (task_id,) in result.rows]
+        added = {row["id"] for row in rows if _INSERT_TASK.execute(row).rows}
     for task_id in deleted:
         # A row loaded earlier in this session (the completed task) must not outlive its deletion.
         stale = session.identity_map.get(identity_key(PendingTask, task_id))
