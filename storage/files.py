@@ -47,12 +47,12 @@ def sniff_media_type(content: bytes) -> str | None:
 
 
 class DocumentStore:
-    """Write-once files under `root`; a file is never overwritten or renamed after it is stored."""
+    """Write-once files under `root`; a file is never overwritten or renamed."""
 
     def __init__(self, root: str | os.PathLike, max_bytes: int, *, sync: bool = True):
         self.root = Path(root)
         self.max_bytes = max_bytes
-        # Whether each file is flushed to the disk (fsync) before it is renamed and its row may be committed.
+        # Whether each file is flushed to the disk (fsync) before its row may be committed.
         self.sync = sync
 
     def check(self, content: bytes, filename: str) -> str:
@@ -75,35 +75,34 @@ class DocumentStore:
     def start_save(self, content: bytes, filename: str) -> tuple[StoredFile, Future]:
         """Check an upload, start storing it, and return what it is with a future that ends once it is stored.
 
-        The content is written to a temporary name here, read-only from the start. With `sync`, a background
-        thread then flushes it to disk and renames it to its stored name, while the caller goes on running the
-        step's engine. Without `sync`, the rename happens at once. Either way a crash never leaves a partial
-        file under a stored name. The caller waits for the future before it commits the document's row; the
-        future raises OSError if the flush or the rename failed.
+        The content is written under its stored name, read-only from the start. With `sync`, a background thread
+        then flushes it to disk while the caller goes on running the step's engine. Without it, the future is
+        already done. The caller waits for the future before it commits the document's row, and the future
+        raises OSError if the flush failed. Only a committed row makes a file reachable, so a file that a crash
+        cut short has no row: it is an orphan, which `maintenance.sweep_orphan_files` deletes.
         """
         media_type = self.check(content, filename)
         stored_name = secrets.token_hex(16)
-        temporary_path = self.root / f".{stored_name}.part"
+        path = self.root / stored_name
         try:
-            descriptor = os.open(temporary_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o440)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o440)
         except FileNotFoundError:
             # The folder does not exist yet (first upload) or was removed: create it once and try again.
             self.root.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(temporary_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o440)
-        handle = open(descriptor, "wb")  # noqa: SIM115 - closed by _finish
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o440)
+        handle = open(descriptor, "wb")  # noqa: SIM115 - closed by _flush or below
         try:
             handle.write(content)
             handle.flush()
         except BaseException:
             handle.close()
-            temporary_path.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
             raise
         if self.sync:
-            done = _FLUSHER.submit(_finish, handle, temporary_path, self.root / stored_name, True)
+            done = _FLUSHER.submit(_flush, handle)
         else:
-            # Without the disk flush, renaming is quicker than handing the file to another thread.
+            handle.close()
             done = Future()
-            _finish(handle, temporary_path, self.root / stored_name, False)
             done.set_result(None)
         return StoredFile(stored_name, hashlib.sha256(content).hexdigest(), len(content), media_type), done
 
@@ -114,20 +113,16 @@ class DocumentStore:
         return self.root / stored_name
 
     def delete(self, stored_name: str) -> None:
-        """Remove a file whose database row was never committed, under its stored or its temporary name."""
-        path = self.path(stored_name)
-        path.unlink(missing_ok=True)
-        (self.root / f".{stored_name}.part").unlink(missing_ok=True)
+        """Remove a file whose database row was never committed."""
+        self.path(stored_name).unlink(missing_ok=True)
 
 
 # Disk flushes of uploads run here, beside the request that wrote them; see DocumentStore.start_save.
 _FLUSHER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sanad-file-flush")
 
 
-def _finish(handle, temporary_path: Path, final_path: Path, sync: bool) -> None:
+def _flush(handle) -> None:
     try:
-        if sync:
-            os.fsync(handle.fileno())
+        os.fsync(handle.fileno())
     finally:
         handle.close()
-    os.replace(temporary_path, final_path)

@@ -80,7 +80,7 @@ def _delete_uncommitted_files(session, transaction) -> None:
     written = session.info.pop(WRITTEN_FILES, None)
     for file_store, stored_name, done in written or ():
         try:
-            done.exception()  # wait for the flush, so the file is not renamed after it was deleted
+            done.exception()  # wait for the flush to end before the file is deleted
             file_store.delete(stored_name)
         except OSError as exc:
             log.error("uncommitted upload could not be deleted", extra={"stored_name": stored_name, "error": str(exc)})

@@ -88,7 +88,7 @@ def _delete_orphans(cutoff: datetime, result: SweepResult) -> None:
         if modified >= cutoff_timestamp or not path.is_file():
             continue
         if path.name.startswith(".") and path.name.endswith(".part"):
-            # Left by a process that died while writing; DocumentStore.save never reuses the name.
+            # A temporary file of a release that renamed each upload into place, left by a crash while writing.
             path.unlink(missing_ok=True)
             result.partial_files += 1
         elif _is_stored_name(path.name):

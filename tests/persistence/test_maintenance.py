@@ -33,13 +33,9 @@ def _stage(user: User) -> Document:
 def test_rollback_deletes_written_upload(db_session):
     document = _stage(_school_user())
     path = documents.store().path(document.stored_name)
-    # Until the commit waits for it, the file may still sit under its temporary name. A background thread may
-    # rename it at any moment, so the temporary name is looked at first: the file only ever moves from it.
-    temporary = path.with_name(f".{path.name}.part")
-    assert temporary.is_file() or path.is_file()
+    assert path.is_file()
     db_session.rollback()
     assert not path.exists()
-    assert not temporary.exists()
 
 
 def test_commit_keeps_written_upload(db_session):
