@@ -3,12 +3,13 @@
 import time
 from typing import NamedTuple
 
+import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, make_transient_to_detached
 from sqlalchemy.pool import Pool
 from sqlalchemy.sql.elements import TextClause
 
@@ -88,6 +89,42 @@ class PlainResult(NamedTuple):
 
     rows: list
     rowcount: int
+
+
+# INSERT statements by model, with the scalar defaults of their columns; see `insert_row`.
+_INSERT_ROW: dict[type, tuple[PlainStatement, dict, list, str]] = {}
+
+
+def insert_row(model, values: dict):
+    """Insert one row of `model` with a PlainStatement and return its instance, in the session as already stored.
+
+    The columns missing from `values` take their column default, or NULL. The instance carries every column, so
+    reading one later needs no query, and the unit of work has nothing to flush for it (a flush costs about
+    0.5 ms for a case).
+    """
+    prepared = _INSERT_ROW.get(model)
+    if prepared is None:
+        table = model.__table__
+        (key,) = [column.name for column in table.primary_key.columns]
+        columns = [column for column in table.columns if column.name != key]
+        statement = PlainStatement(sa.text(
+            f"INSERT INTO {table.name} ({', '.join(column.name for column in columns)}) "
+            f"VALUES ({', '.join(':' + column.name for column in columns)}) RETURNING {key}"
+        ).bindparams(*(sa.bindparam(column.name, type_=column.type) for column in columns)))
+        defaults = {column.name: column.default.arg if column.default is not None and column.default.is_scalar
+                    else None for column in columns}
+        computed = [column for column in columns if column.default is not None and column.default.is_callable]
+        prepared = _INSERT_ROW[model] = (statement, defaults, computed, key)
+    statement, defaults, computed, key = prepared
+    row = {**defaults, **values}
+    for column in computed:
+        if column.name not in values:
+            row[column.name] = column.default.arg(None)
+    ((row[key],),) = statement.execute(row).rows
+    instance = model(**row)
+    make_transient_to_detached(instance)
+    db.session.add(instance)
+    return instance
 
 
 class Base(DeclarativeBase):

@@ -15,6 +15,7 @@ import forms
 from engine import notices, workflow
 from engine.errors import EngineError
 from storage import db
+from storage.db import insert_row
 from storage.models import AuditEvent, Case, Document, PendingTask, Province, Pupil, School, User
 
 from . import documents, reminders, steps, versions
@@ -92,15 +93,13 @@ def declare(user: User, raw: dict, *, locale: str = "en", keep_uploads_on_error:
     pupil = found.Pupil
     accident_date = date.fromisoformat(data["accident_date"]) if data.get("accident_date") else steps.now().date()
 
-    case = Case(
+    case = insert_row(Case, dict(
         reference=f"pending-{steps.now().timestamp()}-{user.id}",
         process_version_id=version.id, pupil_id=pupil.id, school_id=pupil.school_id, province_id=found.province_id,
         region_id=found.region_id, guardian_id=pupil.guardian_id, accident_date=accident_date,
         workflow="", engine_version=steps.ENGINE_VERSION, created_by_id=user.id, created_at=steps.now(),
         updated_at=steps.now(),
-    )
-    db.session.add(case)
-    db.session.flush()
+    ))
     steps.set_step_column(case, "reference", f"AS-{accident_date.year}-{case.id:06d}")
     # A new case has no audit event yet, so its first one chains to nothing, without a lookup.
     steps.set_step_column(case, "audit_head", "")

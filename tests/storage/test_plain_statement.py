@@ -1,4 +1,5 @@
-"""Statements run on the driver's cursor send the same values as SQLAlchemy's own execute does."""
+"""Statements run on the driver's cursor send the same values as SQLAlchemy's own execute does, and a row they
+insert joins the session as stored."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from storage.db import PlainStatement
-from storage.models import UTCDateTime
+from storage.db import PlainStatement, insert_row
+from storage.models import ApiToken, User, UTCDateTime
 
 ECHO = sa.text("SELECT :at AS at, :flag AS flag, :details AS details, :name AS name, :name AS again").bindparams(
     sa.bindparam("at", type_=UTCDateTime), sa.bindparam("flag", value=True, type_=sa.Boolean),
@@ -43,4 +44,21 @@ def test_rowcount_without_rows(db_session):
 
     assert result.rows == []
     assert result.rowcount == 2
+    db_session.rollback()
+
+
+def test_insert_row_fills_defaults(db_session):
+    user_id = db_session.scalar(sa.select(User.id).where(User.username == "ecole.demo"))
+    expires = datetime(2026, 12, 6, 8, 0, tzinfo=timezone.utc)
+
+    token = insert_row(ApiToken, {"user_id": user_id, "token_sha256": "a" * 64, "expires_at": expires})
+
+    # In the session as stored: nothing left for the unit of work, and the callable default was applied.
+    assert token.id is not None
+    assert token in db_session
+    assert not db_session.new
+    assert not db_session.dirty
+    assert token.created_at is not None
+    stored = db_session.execute(sa.select(ApiToken.user_id, ApiToken.expires_at).where(ApiToken.id == token.id)).one()
+    assert stored == (user_id, expires)
     db_session.rollback()
