@@ -166,13 +166,13 @@ def resolve_reference(user: User, value: str, case: Case | None) -> Document | N
 
 
 def attach_files(user: User, form, data: dict, case: Case | None, task_bpmn_id: str | None,
-                 errors: dict[str, list[str]]) -> list[Document]:
+                 errors: dict[str, list[str]], *, staged: bool = False) -> list[Document]:
     """Store the uploads of `data` and check its document references, in place.
 
     Each file value becomes a `document:<id>` reference; a rejected upload or an unknown reference adds a field
-    error. Returns the documents the data now refers to. When the submission has no error at all and belongs to
-    a case, new uploads are stored as published versions at once. Otherwise they are staged, for `publish` or
-    for the corrected form.
+    error. Returns the documents the data now refers to. When the submission has no error at all, belongs to a
+    case and is not `staged` (a draft), new uploads are stored as published versions at once. Otherwise they
+    are staged, for `publish`, for the corrected form or for the draft's final submission.
     """
     from forms import UploadedFile  # local import keeps this module importable without forms for the CLI
 
@@ -208,7 +208,8 @@ def attach_files(user: User, form, data: dict, case: Case | None, task_bpmn_id: 
     for field, value in checked:
         if isinstance(value, UploadedFile):
             value = store_upload(user, value, doc_type=field.document_type or field.name, case=case,
-                                 task_bpmn_id=task_bpmn_id, field=field.name, publish=not errors and case is not None)
+                                 task_bpmn_id=task_bpmn_id, field=field.name,
+                                 publish=not staged and not errors and case is not None)
         data[field.name] = f"document:{value.id}"
         documents.append(value)
     return documents

@@ -110,7 +110,8 @@ def save_draft(user: User, task_id: str, raw: dict, locale: str = "en") -> None:
     bundle = versions.bundle_of_case(task.case)
     form = _form_for(task, bundle, locale, {})
     errors: dict[str, list[str]] = {}
-    documents.attach_files(user, form, raw, task.case, task.bpmn_id, errors)
+    # A draft's files stay staged: they join the case only if the final submission still refers to them.
+    documents.attach_files(user, form, raw, task.case, task.bpmn_id, errors, staged=True)
     draft = db.session.get(TaskDraft, (task.id, user.id))
     values = forms.to_html_values(form, raw)
     if draft is None:

@@ -7,21 +7,28 @@ import random
 import pytest
 import sqlalchemy as sa
 from api_helpers import SCHOOL, declare_open, fill_task, holder
+from support import MINIMAL_PDF
 
 import forms
 from engine.pool import WorkflowPool
-from engine.services import maintenance, steps, tasks
+from engine.services import documents, maintenance, steps, tasks
+from forms.uploads import UploadedFile
 from storage import audit, db
-from storage.models import Case, PendingTask, TaskDraft, User
+from storage.models import Case, Document, PendingTask, TaskDraft, User
 
 
 def _open_step(client, api_token, seed: int) -> tuple[dict, dict, User]:
     """Declare a case and return (case JSON, its first step, the holder of that step)."""
     case = declare_open(client, api_token(SCHOOL), seed=seed)
+    return (case, *_first_step(case))
+
+
+def _first_step(case: dict) -> tuple[dict, User]:
+    """Return the first current step of a case JSON and the user who holds it."""
     step = case["current_steps"][0]
     guardian = db.session.get(Case, case["id"]).guardian_id is not None
     username = holder(step, SCHOOL, guardian_has_account=guardian)
-    return case, step, db.session.scalar(sa.select(User).where(User.username == username))
+    return step, db.session.scalar(sa.select(User).where(User.username == username))
 
 
 def _complete(client, api_token, user: User, task_id: str, seed: int) -> None:
@@ -147,6 +154,37 @@ def test_completing_a_task_deletes_its_drafts(app, client, api_token, db_session
     _complete(client, api_token, user, step["task_id"], seed=4)
 
     assert db_session.scalars(sa.select(TaskDraft).where(TaskDraft.case_id == case["id"])).all() == []
+
+
+def test_draft_upload_stays_staged(app, client, api_token, db_session):
+    case, step, user = _open_step(client, api_token, seed=28)
+    # Walk until a step whose form takes a file.
+    for seed in range(40, 52):
+        view = tasks.open_task(user, step["task_id"])
+        field = next((item for item in view.form.fields if item.kind == "file"), None)
+        if field is not None:
+            break
+        _complete(client, api_token, user, step["task_id"], seed=seed)
+        headers = {"Authorization": f"Bearer {api_token(SCHOOL)}"}
+        step, user = _first_step(client.get(f"/api/v1/cases/{case['id']}", headers=headers).get_json())
+    assert field is not None, "no step of the walked case takes a file"
+    db_session.rollback()
+
+    tasks.save_draft(user, step["task_id"], {field.name: UploadedFile("brouillon.pdf", MINIMAL_PDF)})
+
+    draft_document = db_session.scalars(sa.select(Document).where(Document.original_name == "brouillon.pdf",
+                                                                  Document.case_id == case["id"])).one()
+    assert draft_document.staged
+    assert draft_document not in documents.case_documents(db_session.get(Case, case["id"]))
+
+    # The final submission that refers to the draft's file makes it the first version of its type.
+    data = fill_task(client, api_token(user.username), step["task_id"], random.Random(5))
+    data[field.name] = f"document:{draft_document.id}"
+    view = tasks.open_task(user, step["task_id"])
+    tasks.complete(user, step["task_id"], forms.parse_json(view.form, data))
+    published = db_session.get(Document, draft_document.id)
+    assert not published.staged
+    assert published.version == 1
 
 
 def test_commit_without_write_case_is_refused(app, client, api_token, db_session):
