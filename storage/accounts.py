@@ -28,9 +28,14 @@ def authenticate(username: str, password: str) -> User | None:
         return None
     if user is None or not user.active:
         return None
-    if password_hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = password_hasher.hash(password)
     return user
+
+
+def upgraded_hash(user: User, password: str) -> str | None:
+    """Return a new hash of a just verified password when the stored one uses older parameters, else None."""
+    if password_hasher.check_needs_rehash(user.password_hash):
+        return password_hasher.hash(password)
+    return None
 
 
 def issue_token(user: User, ttl_seconds: int) -> str:

@@ -20,10 +20,10 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from werkzeug.exceptions import HTTPException
 
 import forms
-from engine.services import cases, documents, tasks
+from engine.services import accounts, cases, documents, tasks
 from engine.services.errors import NotFound, ServiceError
 from storage import db, queries
-from storage.accounts import authenticate, issue_token, user_for_token
+from storage.accounts import user_for_token
 from storage.models import utcnow
 
 from .extensions import csrf
@@ -272,15 +272,14 @@ def token_required(view):
 @bp.post("/auth/token")
 def create_token():
     credentials = load(LoginSchema(), json_body())
-    user = authenticate(credentials["username"], credentials["password"])
+    user = accounts.sign_in(credentials["username"], credentials["password"])
     if user is None:
         db.session.rollback()
         return _unauthorized("invalid_credentials", gettext("Invalid username or password."), BEARER_CHALLENGE)
     ttl = int(current_app.config["API_TOKEN_TTL_SECONDS"])
     # Taken before the token row is written, so it is never later than the stored expiry.
     expires_at = utcnow() + timedelta(seconds=ttl)
-    token = issue_token(user, ttl)
-    db.session.commit()
+    token = accounts.issue_api_token(user, ttl)
     log.info("api token issued", extra={"user_id": user.id})
     return jsonify({
         "token": token,

@@ -6,8 +6,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from engine.services import accounts
 from storage import db
-from storage.accounts import authenticate
 from storage.models import User
 
 from .extensions import login_manager
@@ -41,12 +41,11 @@ def login():
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
-        user = authenticate(username, password) if username and password else None
+        user = accounts.sign_in(username, password) if username and password else None
         if user is None:
             flash(_("Invalid username or password."), "error")
             db.session.rollback()
             return render_template("auth/login.html", username=username), 401
-        db.session.commit()
         login_user(user)
         session.pop("locale", None)
         return redirect(_safe_next(request.args.get("next")))
@@ -67,8 +66,7 @@ def language():
     if locale in current_app.config["LANGUAGES"]:
         session["locale"] = locale
         if current_user.is_authenticated:
-            current_user.locale = locale
-            db.session.commit()
+            accounts.set_locale(current_user, locale)
     return redirect(_safe_next(request.form.get("next")))
 
 

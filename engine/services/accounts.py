@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext
 
 from storage import db
-from storage.accounts import password_hasher
+from storage.accounts import authenticate, issue_token, password_hasher, upgraded_hash
 from storage.models import ROLES, Case, PendingTask, Province, Pupil, Region, School, User
 
 from . import steps
@@ -155,9 +155,42 @@ def _form_values(data: dict) -> dict:
     return {key: value for key, value in data.items() if "password" not in key}
 
 
+def sign_in(username: str, password: str) -> User | None:
+    """Return the active user with these credentials, or None, storing a stronger hash of the password if due.
+
+    The password is checked before the write transaction starts, so the slow hash check holds no lock.
+    """
+    user = authenticate(username, password)
+    if user is None:
+        return None
+    new_hash = upgraded_hash(user, password)
+    if new_hash is not None:
+        steps.begin_write()
+        user.password_hash = new_hash
+        db.session.commit()
+    return user
+
+
+def issue_api_token(user: User, ttl_seconds: int) -> str:
+    """Store a new bearer token for `user` and return it."""
+    steps.begin_write()
+    token = issue_token(user, ttl_seconds)
+    db.session.commit()
+    return token
+
+
+def set_locale(user: User, locale: str) -> None:
+    """Remember the interface language a user chose."""
+    steps.begin_write()
+    user.locale = locale
+    db.session.commit()
+
+
 def create_user(actor: User, data: dict) -> User:
     """Create an account from the admin form; raise InvalidData with every field error at once."""
     _require_admin(actor)
+    # The username check and the insert share one write transaction, so two requests cannot both take a name.
+    steps.begin_write()
     errors: dict[str, list[str]] = {}
     username = str(data.get("username", "")).strip().lower()
     if not USERNAME.match(username):
@@ -187,6 +220,7 @@ def update_user(actor: User, user_id: int, data: dict) -> User:
 
     An administrator cannot deactivate their own account or change their own role.
     """
+    steps.begin_write()
     user = get_user(actor, user_id)
     errors: dict[str, list[str]] = {}
     clean = _check_profile(data, errors)
@@ -213,7 +247,9 @@ def reset_password(actor: User, user_id: int, password: str) -> User:
     password_errors = _password_errors(password or "")
     if password_errors:
         raise InvalidData({"password": password_errors})
-    user.password_hash = password_hasher.hash(password)
+    password_hash = password_hasher.hash(password)
+    steps.begin_write()
+    user.password_hash = password_hash
     db.session.commit()
     log.info("password reset", extra={"actor_id": actor.id, "user_id": user.id})
     return user
@@ -234,7 +270,9 @@ def change_own_password(user: User, current: str, new: str, confirmation: str) -
     if errors:
         log.info("own password change rejected", extra={"user_id": user.id, "fields": sorted(errors)})
         raise InvalidData(errors)
-    user.password_hash = password_hasher.hash(new)
+    password_hash = password_hasher.hash(new)
+    steps.begin_write()
+    user.password_hash = password_hash
     db.session.commit()
     log.info("own password changed", extra={"user_id": user.id})
 
@@ -267,6 +305,7 @@ def link_guardian(actor: User, parent_id: int, pupil_id: int) -> list[Case]:
     The pupil, its open cases and their pending parent tasks change in one transaction, with a "guardian_linked"
     audit event on each case and a notification to the guardian for each moved task. Returns the open cases.
     """
+    steps.begin_write()
     parent = get_user(actor, parent_id)
     if parent.role != "parent" or not parent.active:
         raise InvalidData({"pupil_id": [gettext("Only an active parent account can be linked to a pupil.")]})

@@ -54,6 +54,7 @@ def add_document(user: User, case_id: int, doc_type: str, upload) -> Document:
     # The role is checked before the case is loaded, so a 403 reveals nothing about whether the case exists.
     if user.role not in ADDING_ROLES:
         raise Forbidden("Your role does not allow adding documents to cases.")
+    steps.begin_write()
     case = db.session.get(Case, case_id)
     if case is None or not can_view_case(user, case):
         raise NotFound("Case %(id)s was not found.", id=case_id)

@@ -81,6 +81,9 @@ def recent(user: User, limit: int = 50) -> list[Notification]:
 
 
 def mark_all_read(user: User, moment) -> None:
+    from . import steps  # steps imports this module
+
+    steps.begin_write()
     db.session.execute(
         sa.update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=moment)

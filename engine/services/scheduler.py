@@ -19,6 +19,7 @@ from storage import db
 from storage.models import Case, Notification, SchedulerHeartbeat
 
 from . import mail, maintenance, steps, timers
+from .errors import Conflict
 
 log = logging.getLogger("sanad.scheduler")
 
@@ -68,6 +69,12 @@ def _sweep_if_due(app, now) -> None:
 
 
 def _heartbeat(name: str, figures: dict) -> None:
+    try:
+        steps.begin_write()
+    except Conflict:
+        # Another writer held the database for the whole busy timeout; the next tick writes the heartbeat.
+        log.warning("scheduler heartbeat skipped: the database stayed locked", extra={"scheduler": name})
+        return
     row = db.session.get(SchedulerHeartbeat, name)
     if row is None:
         row = SchedulerHeartbeat(name=name, last_tick_at=steps.now())

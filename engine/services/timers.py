@@ -79,6 +79,7 @@ def fire_case(case_id: int, now: datetime, *, late_after: timedelta) -> bool:
 def _record_failure(case_id: int, exc: EngineError) -> None:
     """Keep the engine error on the case and push its timer back an hour, so one broken case cannot spin."""
     log.error("timer failed", extra={"case_id": case_id, "error": exc.code, "element": exc.element_id})
+    steps.begin_write()
     case = db.session.get(Case, case_id)
     if case is not None:
         case.error = f"{exc.code}: {exc.message}"

@@ -42,7 +42,11 @@ def deploy(files: dict[str, bytes], *, author: str = "", comment: str = "",
         text_files = _encode(files)
     except UnicodeDecodeError as exc:
         raise DeploymentError("A process file is not UTF-8 text.", problems=[]) from exc
+    from . import steps  # steps imports this module
+
     loaded = bundles.load_bundle(files, process_id=process_id)
+    # The version number is read and written in one write transaction, so two deployments cannot share one.
+    steps.begin_write()
     latest = latest_version(process_id)
     if latest is not None and latest.content_sha256 == loaded.sha256:
         return latest, False
