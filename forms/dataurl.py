@@ -29,12 +29,14 @@ def parse_data_url(text: str, default_filename: str = "upload") -> UploadedFile:
         raise DataURLError(gettext("Send the file as a data URL, such as data:application/pdf;base64,…"))
     header, comma, body = text[5:].partition(",")
     if not comma:
-        raise DataURLError(gettext("The data URL has no comma between its header and the file data."))
+        raise DataURLError(gettext("The data URL has no comma between its header and the file data; send "
+                                   "data:application/pdf;base64, followed by the file in base64."))
 
     parts = header.split(";")
     media_type = parts[0].strip().lower() or "text/plain"
     if not _MEDIA_TYPE.match(media_type):
-        raise DataURLError(gettext("The data URL has an invalid media type: %(type)s.", type=parts[0][:60]))
+        raise DataURLError(gettext("The data URL has an invalid media type: %(type)s; use application/pdf, "
+                                   "image/jpeg or image/png.", type=parts[0][:60]))
 
     filename = default_filename
     is_base64 = False
@@ -46,7 +48,8 @@ def parse_data_url(text: str, default_filename: str = "upload") -> UploadedFile:
             if key == "base64" and index == len(parts) - 1:
                 is_base64 = True
                 continue
-            raise DataURLError(gettext("The data URL has an invalid parameter: %(parameter)s.", parameter=parameter[:60]))
+            raise DataURLError(gettext("The data URL has an invalid parameter: %(parameter)s; keep only "
+                                       "name=<file name> and base64.", parameter=parameter[:60]))
         if key in ("name", "filename"):
             filename = _safe_filename(unquote(value.strip())) or default_filename
 
@@ -57,17 +60,21 @@ def parse_data_url(text: str, default_filename: str = "upload") -> UploadedFile:
     return UploadedFile(filename=filename, content=content, media_type_declared=media_type)
 
 
+def _not_base64_message() -> str:
+    return gettext("The file data in the data URL is not valid base64; encode the whole file in base64 again.")
+
+
 def _decode_base64(body: str) -> bytes:
     # Browsers and JSON encoders may wrap long lines or percent-encode the padding.
     compact = "".join(unquote(body).split())
     if len(compact) % 4:
         compact += "=" * (-len(compact) % 4)
     if not _BASE64_BODY.match(compact):
-        raise DataURLError(gettext("The file data in the data URL is not valid base64."))
+        raise DataURLError(_not_base64_message())
     try:
         return base64.b64decode(compact, validate=True)
     except (binascii.Error, ValueError) as error:
-        raise DataURLError(gettext("The file data in the data URL is not valid base64.")) from error
+        raise DataURLError(_not_base64_message()) from error
 
 
 def _safe_filename(name: str) -> str:

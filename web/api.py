@@ -26,6 +26,7 @@ from storage import db, queries
 from storage.accounts import user_for_token
 from storage.models import utcnow
 
+from .errors import HTTP_MESSAGES
 from .extensions import csrf
 from .openapi import openapi_document
 
@@ -90,8 +91,11 @@ def handle_body_error(error: BodyError):
 def handle_http_error(error: HTTPException):
     db.session.rollback()
     headers = {"WWW-Authenticate": BEARER_CHALLENGE} if error.code == 401 else None
-    return error_response(error.code or 500, error.name.lower().replace(" ", "_"), error.description or "",
-                          headers=headers)
+    message = error.description or ""
+    if error.code in HTTP_MESSAGES and message == type(error).description:
+        # Werkzeug's own English text: give the user's language instead.
+        message = gettext(HTTP_MESSAGES[error.code])
+    return error_response(error.code or 500, error.name.lower().replace(" ", "_"), message, headers=headers)
 
 
 def _unauthorized(code: str, message: str, challenge: str):
@@ -158,15 +162,46 @@ def load(schema: Schema, values) -> dict:
 
 
 def _flatten(messages: dict, prefix: str = "") -> dict[str, list[str]]:
-    """Turn marshmallow's nested messages into `{"field.sub": [text]}`."""
+    """Turn marshmallow's nested messages into `{"field.sub": [text]}`, in the user's language."""
     flat: dict[str, list[str]] = {}
     for key, value in messages.items():
         name = f"{prefix}.{key}" if prefix else str(key)
         if isinstance(value, dict):
             flat.update(_flatten(value, name))
         else:
-            flat[name] = [str(text) for text in value]
+            flat[name] = [_schema_message(str(text)) for text in value]
     return flat
+
+
+# marshmallow's English messages, each with the message id the API returns instead.
+_SCHEMA_MESSAGES = {
+    "Missing data for required field.": "Send this field; it is required.",
+    "Field may not be null.": "Send a value here; null is not accepted.",
+    "Not a valid mapping type.": "Send a JSON object here.",
+    "Not a valid string.": "Send text here.",
+    "Not a valid integer.": "Send a whole number here.",
+    "Not a valid boolean.": "Send true or false here.",
+    "Remove the control characters.": "Remove the control characters.",
+}
+_RANGE_MESSAGE = re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$")
+_LENGTH_MESSAGE = re.compile(r"^Length must be between (\d+) and (\d+)\.$")
+_MAX_LENGTH_MESSAGE = re.compile(r"^Longer than maximum length (\d+)\.$")
+_ONE_OF_MESSAGE = re.compile(r"^Must be one of: (.*)\.$")
+
+
+def _schema_message(text: str) -> str:
+    """Return a marshmallow validation message in the user's language, naming what to send."""
+    if text in _SCHEMA_MESSAGES:
+        return gettext(_SCHEMA_MESSAGES[text])
+    if match := _RANGE_MESSAGE.match(text):
+        return gettext("Send a number from %(min)s to %(max)s.", min=match[1], max=match[2])
+    if match := _LENGTH_MESSAGE.match(text):
+        return gettext("Send %(min)s to %(max)s characters.", min=match[1], max=match[2])
+    if match := _MAX_LENGTH_MESSAGE.match(text):
+        return gettext("Send at most %(max)s characters.", max=match[1])
+    if match := _ONE_OF_MESSAGE.match(text):
+        return gettext("Send one of: %(choices)s.", choices=match[1])
+    return text
 
 
 # Query text reaches SQL parameters, and PostgreSQL rejects NUL characters in them.

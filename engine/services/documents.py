@@ -7,6 +7,7 @@ import re
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import format_decimal
 from sqlalchemy import event
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -92,7 +93,8 @@ def upload_error(exc: UploadRejected) -> tuple[str, dict]:
     """Return the message id and parameters that describe a rejected upload to the user."""
     params = dict(exc.params)
     if "limit" in params:
-        params["limit_mib"] = round(params["limit"] / (1024 * 1024), 1)
+        # In the user's number format: 10, or 2,5 in French.
+        params["limit_mib"] = format_decimal(round(params["limit"] / (1024 * 1024), 1))
     return UPLOAD_MESSAGES[exc.code], params
 
 

@@ -9,10 +9,11 @@ from flask_babel import gettext
 from ..dataurl import DataURLError, parse_data_url
 from ..fields import MISSING, Field, register, submitted
 from ..uploads import (
-    MAX_UPLOAD_BYTES,
     InvalidUpload,
     UploadedFile,
     is_document_reference,
+    max_upload_bytes,
+    mebibytes,
 )
 
 # What the document store accepts; the store sniffs the content, this only guides the browser's picker.
@@ -79,9 +80,12 @@ class FileField(Field):
             return [value.message]
         if isinstance(value, UploadedFile):
             if value.size == 0:
-                return [gettext("The file %(name)s is empty.", name=value.filename)]
-            if value.size > MAX_UPLOAD_BYTES:
-                return [gettext("The file %(name)s is larger than 10 MiB.", name=value.filename)]
+                return [gettext("The file %(filename)s is empty; choose the scanned document again.",
+                                filename=value.filename)]
+            limit = max_upload_bytes()
+            if value.size > limit:
+                return [gettext("The file %(filename)s is larger than the %(limit_mib)s MiB limit; scan it at a "
+                                "lower resolution.", filename=value.filename, limit_mib=mebibytes(limit))]
             return []
         if isinstance(value, str) and not is_document_reference(value):
             return [gettext("Upload the file again: the earlier upload could not be found.")]

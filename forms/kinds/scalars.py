@@ -215,9 +215,10 @@ class BooleanField(Field):
         return gettext("Choose yes or no.")
 
     def required_error(self) -> str:
-        if self.is_radio:
-            return gettext("Choose yes or no.")
-        return gettext("Tick this box to continue.")
+        # Only a box that must be ticked needs a tick. A yes/no value left out (possible in JSON) is missing.
+        if self.must_tick:
+            return gettext("Tick this box to continue.")
+        return gettext("Choose yes or no.")
 
     def choice_error(self) -> str:
         # A boolean limited to one value (such as "const": true) is a box the user must tick.

@@ -87,7 +87,8 @@ def test_malformed_data_url_is_field_error():
     _, errors = validate(form, data)
 
     assert isinstance(data["certificate"], InvalidUpload)
-    assert errors == {"certificate": ["The file data in the data URL is not valid base64."]}
+    assert errors == {"certificate": ["The file data in the data URL is not valid base64; encode the whole file in "
+                                      "base64 again."]}
 
 
 def test_data_url_missing_comma_is_field_error():
@@ -95,7 +96,8 @@ def test_data_url_missing_comma_is_field_error():
 
     _, errors = validate(form, parse_json(form, {"certificate": "data:application/pdf;base64"}))
 
-    assert errors["certificate"] == ["The data URL has no comma between its header and the file data."]
+    assert errors["certificate"] == ["The data URL has no comma between its header and the file data; send "
+                                       "data:application/pdf;base64, followed by the file in base64."]
 
 
 @pytest.mark.parametrize("value", ["JVBERi0x", "https://example.org/a.pdf", "document:", "document:1/../2"])

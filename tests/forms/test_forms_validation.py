@@ -7,7 +7,7 @@ from flask import Flask
 from flask_babel import Babel
 from form_samples import make_context
 
-from forms import UploadedFile, parse_html, validate
+from forms import Form, UploadedFile, parse_html, validate
 
 VALID_COMPENSATION = {
     "guardian_cin": "AB123456",
@@ -175,7 +175,20 @@ def test_empty_upload_rejected(build):
 
     _, errors = validate(build("medical_certificate"), data)
 
-    assert errors == {"certificate": ["The file a.pdf is empty."]}
+    assert errors == {"certificate": ["The file a.pdf is empty; choose the scanned document again."]}
+
+
+def test_upload_limit_follows_setting(app, build, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_MAX_BYTES", 2 * 1024 * 1024 + 512 * 1024)
+    upload = UploadedFile("scan.pdf", b"%PDF" + b"0" * (3 * 1024 * 1024), "application/pdf")
+
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        _, errors = validate(build("medical_certificate"),
+                             {"certificate_date": "2026-11-04", "doctor_name": "Dr Benali", "certificate": upload})
+
+    # The limit comes from the setting, in the French number format.
+    assert errors == {"certificate": ["Le fichier scan.pdf dépasse la limite de 2,5 Mio ; numérisez-le avec une "
+                                      "résolution plus basse."]}
 
 
 def test_oversized_upload_rejected(build):
@@ -184,7 +197,8 @@ def test_oversized_upload_rejected(build):
     clean, errors = validate(build("medical_certificate"),
                              {"certificate_date": "2026-11-04", "doctor_name": "Dr Benali", "certificate": upload})
 
-    assert errors == {"certificate": ["The file scan.pdf is larger than 10 MiB."]}
+    assert errors == {"certificate": ["The file scan.pdf is larger than the 10 MiB limit; scan it at a lower "
+                                      "resolution."]}
     assert clean["certificate"] is upload
 
 
@@ -209,3 +223,14 @@ def test_messages_are_plain_strings(build):
     _, errors = validate(build("accident_declaration"), {})
 
     assert all(type(message) is str for messages in errors.values() for message in messages)
+
+
+def test_missing_boolean_asks_yes_no(context):
+    schema = {"type": "object", "required": ["road_accident"],
+              "properties": {"road_accident": {"type": "boolean", "title": "Road accident", "default": False}}}
+    form = Form.build(schema, None, context)
+
+    _, errors = validate(form, {})
+
+    # A plain checkbox left out of a JSON submission is a missing value, not a box that must be ticked.
+    assert errors == {"road_accident": ["Choose yes or no."]}
