@@ -22,6 +22,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# The largest key an integer column can store (SQLite INTEGER, PostgreSQL bigint); a larger id names no record.
+MAX_RECORD_ID = 2**63 - 1
+
 # Execution option that makes the next transaction on a SQLite connection start with BEGIN IMMEDIATE.
 SQLITE_BEGIN_OPTION = "sqlite_begin"
 SQLITE_BUSY_TIMEOUT_MS = 30000

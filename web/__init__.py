@@ -3,8 +3,10 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from storage import db
+from storage.db import MAX_RECORD_ID
 
 from . import config
 from .extensions import babel, csrf, login_manager, migrate
@@ -18,6 +20,7 @@ def create_app(test_config=None):
     :param test_config: settings that override the defaults and the environment, used by tests.
     """
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"), instance_relative_config=True)
+    app.url_map.converters["int"] = RecordIdConverter
     config.load(app, test_config)
 
     db.init_app(app)
@@ -46,6 +49,14 @@ def create_app(test_config=None):
     steps.init_app(app)
     app.before_request(_start_write_transaction)
     return app
+
+
+class RecordIdConverter(IntegerConverter):
+    """The `<int:…>` part of a URL, at most MAX_RECORD_ID: a larger number is a 404, not a database overflow."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_RECORD_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _start_write_transaction():

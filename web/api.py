@@ -23,6 +23,7 @@ import forms
 from engine.services import accounts, cases, documents, tasks
 from engine.services.errors import NotFound, ServiceError
 from storage import db, queries
+from storage.db import MAX_RECORD_ID
 from storage.accounts import user_for_token
 from storage.models import utcnow
 
@@ -35,7 +36,6 @@ log = logging.getLogger("sanad.api")
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Largest key a database integer column holds; a larger id in a URL names no record.
-MAX_RECORD_ID = 2**63 - 1
 MAX_PAGE = 100_000
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 25

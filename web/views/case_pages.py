@@ -13,6 +13,7 @@ import forms
 from engine.services import attachments, cases, documents
 from engine.services.errors import InvalidData
 from forms.uploads import UploadedFile
+from storage.db import MAX_RECORD_ID
 from storage.queries import holds_task
 
 from .common import bp, current_locale, roles_required
@@ -80,9 +81,12 @@ def download(document_id: int):
 def _case_of_form() -> int:
     """Return the case id the review or replace form came from, for the redirect back."""
     try:
-        return int(request.form.get("case_id", ""))
+        case_id = int(request.form.get("case_id", ""))
     except ValueError:
         abort(400)
+    if not 1 <= case_id <= MAX_RECORD_ID:
+        abort(400)
+    return case_id
 
 
 @bp.route("/documents/<int:document_id>/review", methods=["POST"])

@@ -15,10 +15,14 @@ from .common import ACTOR_ROLES, bp, bundle_of
 CASES_PAGE_SIZE = 25
 
 
+# A larger page number is read as this one, because the SQL OFFSET of a much larger one overflows.
+MAX_PAGE = 100_000
+
+
 def _page_number() -> int:
-    """Return the `page` query parameter as a positive number, 1 when absent or invalid."""
+    """Return the `page` query parameter as a number from 1 to MAX_PAGE, 1 when absent or invalid."""
     try:
-        return max(1, int(request.args.get("page", "1")))
+        return min(MAX_PAGE, max(1, int(request.args.get("page", "1"))))
     except ValueError:
         return 1
 
