@@ -194,12 +194,11 @@ def visible_cases(user: User, *, state: str | None = None, search: str = "", pag
     conditions = [case_scope(user)]
     if state in ("open", "closed"):
         conditions.append(Case.state == state)
-    if search:
-        pattern = f"%{search.strip()}%"
-        conditions.append(
-            sa.or_(Case.reference.ilike(pattern), Pupil.last_name.ilike(pattern), Pupil.first_name.ilike(pattern),
-                   Pupil.massar_code.ilike(pattern))
-        )
+    if search.strip():
+        # autoescape: a % or _ typed by the user is a character to find, not a wildcard.
+        text = search.strip()
+        conditions.append(sa.or_(*(column.icontains(text, autoescape=True) for column in (
+            Case.reference, Pupil.last_name, Pupil.first_name, Pupil.massar_code))))
     base = sa.select(Case).join(Pupil, Pupil.id == Case.pupil_id).where(*conditions)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
     cases = list(

@@ -66,9 +66,9 @@ def list_users(actor: User, *, search: str = "", role: str = "", page: int = 1):
         conditions.append(User.role == role)
     search = search.strip()
     if search:
-        pattern = f"%{search}%"
-        conditions.append(sa.or_(User.username.ilike(pattern), User.full_name.ilike(pattern),
-                                 User.email.ilike(pattern)))
+        # autoescape: a % or _ typed by the user is a character to find, not a wildcard.
+        conditions.append(sa.or_(*(column.icontains(search, autoescape=True)
+                                   for column in (User.username, User.full_name, User.email))))
     base = sa.select(User).where(*conditions)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
     users = list(db.session.scalars(base.order_by(User.username).limit(USERS_PAGE_SIZE)
@@ -85,7 +85,7 @@ def get_user(actor: User, user_id: int) -> User:
 
 
 def _password_errors(password: str, confirmation: str | None = None) -> list[str]:
-    if len(password) < MIN_PASSWORD_LENGTH:
+    if len(password.strip()) < MIN_PASSWORD_LENGTH:
         return [gettext("Choose a password of at least %(min)s characters.", min=MIN_PASSWORD_LENGTH)]
     if len(password) > MAX_PASSWORD_LENGTH:
         return [gettext("Choose a password of at most %(max)s characters.", max=MAX_PASSWORD_LENGTH)]
@@ -283,11 +283,9 @@ def search_pupils(actor: User, text: str) -> list[Pupil]:
     text = (text or "").strip()
     if not text:
         return []
-    pattern = f"%{text}%"
+    columns = (Pupil.massar_code, Pupil.last_name, Pupil.first_name, Pupil.last_name_ar, Pupil.first_name_ar)
     return list(db.session.scalars(
-        sa.select(Pupil).where(sa.or_(Pupil.massar_code.ilike(pattern), Pupil.last_name.ilike(pattern),
-                                      Pupil.first_name.ilike(pattern), Pupil.last_name_ar.ilike(pattern),
-                                      Pupil.first_name_ar.ilike(pattern)))
+        sa.select(Pupil).where(sa.or_(*(column.icontains(text, autoescape=True) for column in columns)))
         .order_by(Pupil.last_name, Pupil.first_name).limit(PUPIL_SEARCH_LIMIT)
     ))
 

@@ -290,7 +290,8 @@ def review(user: User, document_id: int, decision: str, reason: str = "") -> Doc
     errors: dict[str, list[str]] = {}
     if decision not in ("accepted", "rejected"):
         errors["decision"] = [_translate("Choose whether the document is accepted or rejected.", {})]
-    reason = (reason or "").strip()
+    # Browsers send a line break as CRLF but count it as one character against the field's maxlength.
+    reason = (reason or "").replace("\r\n", "\n").strip()
     if decision == "rejected" and not reason:
         errors["reason"] = [_translate("Give the reason for the rejection, so the document can be replaced.", {})]
     if len(reason) > 1000:

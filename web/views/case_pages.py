@@ -39,8 +39,8 @@ def declare():
     return redirect(url_for("views.case_page", case_id=case.id))
 
 
-def _render_case(case_id: int, *, review_errors=None, replace_errors=None, add_errors=None, add_values=None,
-                 status: int = 200):
+def _render_case(case_id: int, *, review_errors=None, review_values=None, replace_errors=None, add_errors=None,
+                 add_values=None, status: int = 200):
     """Render the case page, with the errors of a rejected review, replacement or addition next to their form."""
     view = cases.case_view(current_user, case_id)
     held_task_ids = {task.id for task in view.pending if holds_task(current_user, task)}
@@ -54,6 +54,7 @@ def _render_case(case_id: int, *, review_errors=None, replace_errors=None, add_e
     document_types = attachments.document_types(view.case) if can_add else []
     return render_template("cases/show.html", view=view, bundle=view.bundle, held_task_ids=held_task_ids,
                            replaceable=replaceable, diagram=diagram, review_errors=review_errors or {},
+                           review_values=review_values or {},
                            replace_errors=replace_errors or {}, can_add=can_add, document_types=document_types,
                            add_errors=add_errors or {}, add_values=add_values or {}), status
 
@@ -97,7 +98,8 @@ def review_document(document_id: int):
         document = documents.review(current_user, document_id, request.form.get("decision", ""),
                                     request.form.get("reason", ""))
     except InvalidData as error:
-        return _render_case(case_id, review_errors={document_id: error.errors}, status=422)
+        return _render_case(case_id, review_errors={document_id: error.errors},
+                            review_values={document_id: error.values}, status=422)
     if document.status == "rejected":
         flash(gettext("The document was rejected; the person who uploaded it is notified."), "success")
     else:

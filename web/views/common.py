@@ -7,7 +7,7 @@ from functools import wraps
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, g
-from flask_babel import format_datetime, gettext
+from flask_babel import format_datetime, format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -228,13 +228,14 @@ def when(moment, style: str = "short") -> str:
 
 
 def file_size(size: int | None) -> str:
+    """Return a file size with its unit in the user's language and number format, such as "2,5 Mio"."""
     if size is None:
         return ""
     if size < 1024:
-        return f"{size} B"
+        return gettext("%(size)s B", size=format_decimal(size))
     if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KiB"
-    return f"{size / (1024 * 1024):.1f} MiB"
+        return gettext("%(size)s KiB", size=format_decimal(round(size / 1024)))
+    return gettext("%(size)s MiB", size=format_decimal(round(size / (1024 * 1024), 1)))
 
 
 def install_template_helpers(app) -> None:

@@ -79,7 +79,7 @@ def deploy_processes():
         db.session.rollback()
         log.warning("deployment rejected", extra={"user_id": current_user.id, "problems": len(error.problems)})
         return render_template("processes/index.html", versions=versions.all_versions(), problems=error.problems,
-                               deploy_failed=True), 422
+                               deploy_failed=True, comment=comment), 422
     db.session.commit()
     if created:
         flash(gettext("Version %(number)s of %(process)s is deployed.", number=version.number,
