@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, format_datetime, gettext
 from sqlalchemy.orm import joinedload
 
 from storage import db
@@ -48,6 +49,26 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** max(0, attempts - 1)), timedelta(hours=6))
 
 
+def format_moment(text: str) -> str:
+    """Return an ISO timestamp kept in a notification as a date and time in the current language and the
+    application's time zone, or the text unchanged when it is no timestamp."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return text
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return format_local(moment)
+
+
+def format_local(moment: datetime, style: str = "short") -> str:
+    """Format an aware datetime in the application's time zone and the current language."""
+    # Converted with zoneinfo (the system tz database) because the pytz zone Babel uses (pytz 2026.6) puts
+    # Africa/Casablanca at UTC+0 in December 2026, an hour behind Morocco's legal time.
+    local = moment.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    return format_datetime(local, style, rebase=False)
+
+
 def compose(notification: Notification) -> EmailMessage:
     """Build the e-mail of a notification in its recipient's language, with the case reference in the subject."""
     user = notification.user
@@ -63,6 +84,8 @@ def compose(notification: Notification) -> EmailMessage:
                 params[key] = bundle.translate(locale, params[key])
     base_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     with force_locale(locale):
+        if params.get("due_at"):
+            params["due_at"] = format_moment(params["due_at"])
         subject = "Sanad – " + gettext(SUBJECTS.get(notification.kind, "%(reference)s"), **params)
         lines = [gettext(BODIES.get(notification.kind, "%(reference)s"), **params)]
         if params.get("late"):

@@ -77,3 +77,15 @@ def test_file_size_in_french(app):
     with app.test_request_context(headers={"Accept-Language": "fr"}):
         assert file_size(125) == "125 o"
         assert file_size(5 * 1024 * 1024 // 2) == "2,5 Mio"
+
+
+def test_notification_due_date_formatted(app):
+    from engine.services import mail
+
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        # 10:30 UTC on 12 November is 11:30 in Morocco.
+        formatted = mail.format_moment("2026-11-12T10:30:00+00:00")
+        unchanged = mail.format_moment("not a date")
+
+    assert formatted == "12/11/2026 11:30"
+    assert unchanged == "not a date"

@@ -1,4 +1,4 @@
-"""Paged lists and out-of-range numbers in URLs and forms."""
+"""Paged lists, out-of-range numbers in URLs and forms, and the labels of the monitoring page."""
 
 from __future__ import annotations
 
@@ -45,3 +45,14 @@ def test_huge_case_id_in_form_rejected(login_as):
     response = browser.post_form("/documents/1/review", {"case_id": "99999999999999999999", "decision": "accepted"})
 
     assert response.status_code == 400
+
+
+def test_outbox_labels_translated(app, login_as, pdf_bytes, web_helpers):
+    web_helpers.declare(login_as("ecole.demo"), app, pdf_bytes)
+
+    html = login_as("admin.demo").get("/admin").get_data(as_text=True)
+
+    # A declaration queues "step waiting" e-mails; the page names their kind and state in French.
+    assert "Étape en attente" in html
+    assert "En attente d’envoi" in html
+    assert "<td>task_assigned</td>" not in html

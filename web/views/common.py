@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from functools import wraps
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, g
-from flask_babel import format_datetime, format_decimal, gettext
+from flask import Blueprint, abort, g
+from flask_babel import format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -83,6 +82,22 @@ DETAIL_LABELS = {
 CASE_STATE_LABELS = {"open": _l("Open"), "closed": _l("Closed")}
 
 DOCUMENT_STATUS_LABELS = {"pending": _l("Not checked yet"), "accepted": _l("Accepted"), "rejected": _l("Rejected")}
+
+# The kinds of notification and the states of their e-mail, as the outbox on the monitoring page shows them.
+NOTIFICATION_KIND_LABELS = {
+    "task_assigned": _l("Step waiting"),
+    "reminder": _l("Reminder"),
+    "escalation": _l("Deadline passed"),
+    "alert": _l("Alert"),
+    "document_rejected": _l("Document rejected"),
+}
+EMAIL_STATUS_LABELS = {
+    "pending": _l("Waiting to be sent"),
+    "sending": _l("Being sent"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+    "skipped": _l("Not sent: no e-mail address"),
+}
 
 EVENT_LABELS = {
     "case_declared": _l("Accident declared"),
@@ -214,6 +229,8 @@ def notification_text(notification) -> str:
             if params[key]:
                 params[key] = process_text(bundle, params[key])
         params["reference"] = params["reference"] or case.reference
+    if params["due_at"]:
+        params["due_at"] = mail.format_moment(params["due_at"])
     return gettext(template) % params
 
 
@@ -221,10 +238,7 @@ def when(moment, style: str = "short") -> str:
     """Format an aware datetime in the application's time zone and the user's language."""
     if moment is None:
         return ""
-    # Converted with zoneinfo (the system tz database) because the pytz zone Babel uses (pytz 2026.6) puts
-    # Africa/Casablanca at UTC+0 in December 2026, an hour behind Morocco's legal time.
-    local = moment.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
-    return format_datetime(local, style, rebase=False)
+    return mail.format_local(moment, style)
 
 
 def file_size(size: int | None) -> str:
@@ -246,6 +260,8 @@ def install_template_helpers(app) -> None:
         end_state_label=end_state,
         case_state_label=lambda key: str(CASE_STATE_LABELS.get(key, key)),
         document_status_label=lambda key: str(DOCUMENT_STATUS_LABELS.get(key, key)),
+        notification_kind_label=lambda key: str(NOTIFICATION_KIND_LABELS.get(key, key.replace("_", " "))),
+        email_status_label=lambda key: str(EMAIL_STATUS_LABELS.get(key, key)),
         event_label=lambda kind: str(EVENT_LABELS.get(kind, kind.replace("_", " "))),
         notification_text=notification_text,
         bundle_of=bundle_of,
