@@ -271,7 +271,9 @@ def test_link_rejects_non_parent_account(app, login_as):
         pupil = db.session.scalar(sa.select(Pupil).order_by(Pupil.id).limit(1))
         pupil_id, guardian_before = pupil.id, pupil.guardian_id
         db.session.remove()
-    response = admin.post_form(f"/admin/users/{school_user_id}/pupils", {"pupil_id": str(pupil_id)})
+    assert admin.get(f"/admin/users/{school_user_id}/pupils").status_code == 302
+    response = admin.post_form(f"/admin/users/{school_user_id}", {"pupil_id": str(pupil_id)},
+                               action=f"/admin/users/{school_user_id}/pupils")
     assert response.status_code == 422
     with app.app_context():
         assert db.session.get(Pupil, pupil_id).guardian_id == guardian_before

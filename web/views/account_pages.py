@@ -100,6 +100,10 @@ def link_pupil(user_id: int):
     parent = accounts.get_user(current_user, user_id)
     search = request.args.get("q", "").strip()[:100]
     if request.method == "GET":
+        if parent.role != "parent":
+            # Only a parent account has pupils to link, so the admin goes back to the account's own page.
+            flash(gettext("Only an active parent account can be linked to a pupil."), "error")
+            return redirect(url_for("views.edit_user", user_id=user_id))
         return render_template("admin/link_pupil.html", parent=parent, search=search,
                                pupils=accounts.search_pupils(current_user, search), errors={},
                                wards=_wards(parent))
