@@ -9,7 +9,7 @@ from flask import current_app, has_app_context
 from flask_babel import format_decimal
 
 # The document store rejects larger files too; checking here lets the form show the error with the others.
-# This is the limit outside an application; a running application uses its UPLOAD_MAX_BYTES setting.
+# This is the limit outside an application. A running application uses its UPLOAD_MAX_BYTES setting.
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MEBIBYTE = 1024 * 1024
 

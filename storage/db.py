@@ -22,7 +22,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-# The largest key an integer column can store (SQLite INTEGER, PostgreSQL bigint); a larger id names no record.
+# The largest key an integer column can store (SQLite INTEGER, PostgreSQL bigint), so a larger id names no record.
 MAX_RECORD_ID = 2**63 - 1
 
 # Execution option that makes the next transaction on a SQLite connection start with BEGIN IMMEDIATE.
@@ -63,7 +63,7 @@ class PlainStatement:
                 processors[name] = processor
             if not bind.required:
                 defaults[name] = bind.effective_value
-        # positiontup lists the parameters in order for the positional styles (SQLite's "?"); named styles
+        # positiontup lists the parameters in order for the positional styles (SQLite's "?"). Named styles
         # (psycopg's %(name)s) take the dict.
         return str(compiled), compiled.positiontup, processors, defaults
 
@@ -94,7 +94,7 @@ class PlainResult(NamedTuple):
     rowcount: int
 
 
-# INSERT statements by model, with the scalar defaults of their columns; see `insert_row`.
+# INSERT statements by model, with the scalar defaults of their columns (see `insert_row`).
 _INSERT_ROW: dict[type, tuple[PlainStatement, dict, list, str]] = {}
 
 
@@ -124,6 +124,11 @@ def insert_row(model, values: dict):
         if column.name not in values:
             row[column.name] = column.default.arg(None)
     ((row[key],),) = statement.execute(row).rows
+    return add_stored(model, row)
+
+
+def add_stored(model, row: dict):
+    """Return an instance of `model` for a row already inserted, added to the session with nothing to flush."""
     instance = model(**row)
     make_transient_to_detached(instance)
     db.session.add(instance)

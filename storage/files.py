@@ -47,7 +47,7 @@ def sniff_media_type(content: bytes) -> str | None:
 
 
 class DocumentStore:
-    """Write-once files under `root`; a file is never overwritten or renamed."""
+    """Write-once files under `root`: a file is never overwritten or renamed."""
 
     def __init__(self, root: str | os.PathLike, max_bytes: int, *, sync: bool = True):
         self.root = Path(root)

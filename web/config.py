@@ -29,7 +29,8 @@ DEFAULTS = {
     "BABEL_DEFAULT_TIMEZONE": "Africa/Casablanca",
     # Rows per inbox page.
     "INBOX_PAGE_SIZE": 25,
-    # Restored workflows each process keeps for the next step of the same case (about 150-250 KB each); 0 keeps none.
+    # Restored workflows each process keeps for the next step of the same case (about 150-250 KB each).
+    # 0 keeps none.
     "WORKFLOW_POOL_SIZE": 256,
     # CPU time a diagram script or condition may use before it is stopped.
     "SCRIPT_TIMEOUT_SECONDS": 2.0,

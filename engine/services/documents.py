@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import format_decimal
 from sqlalchemy import event
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage import db
-from storage.db import PlainStatement
+from storage.db import PlainStatement, add_stored
 from storage.files import DocumentStore, UploadRejected
 from storage.models import Case, Document, User, UTCDateTime, utcnow
 from storage.queries import can_view_case
@@ -146,10 +146,7 @@ def store_upload(user: User, upload, *, doc_type: str, case: Case | None, task_b
         ((values["id"], values["version"]),) = _INSERT_PUBLISHED.execute(values).rows
     else:
         ((values["id"],),) = _INSERT_DOCUMENT.execute(values).rows
-    document = Document(**values)
-    make_transient_to_detached(document)
-    db.session.add(document)
-    return document
+    return add_stored(Document, values)
 
 
 def resolve_reference(user: User, value: str, case: Case | None) -> Document | None:

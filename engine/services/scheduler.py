@@ -72,7 +72,7 @@ def _heartbeat(name: str, figures: dict) -> None:
     try:
         steps.begin_write()
     except Conflict:
-        # Another writer held the database for the whole busy timeout; the next tick writes the heartbeat.
+        # Another writer kept the database locked for the whole busy timeout, so the next tick writes it.
         log.warning("scheduler heartbeat skipped: the database stayed locked", extra={"scheduler": name})
         return
     row = db.session.get(SchedulerHeartbeat, name)

@@ -42,7 +42,7 @@ _SCRIPT_ENGINES: dict[float, object] = {}
 
 # Workflows this process saved, handed back to the next step of the same case (see engine.pool).
 POOL = WorkflowPool()
-# Session.info key of the cases whose step columns are set but not yet stored, by id(case); see write_case.
+# Session.info key of the cases whose step columns are set but not yet stored (by id(case), see write_case).
 UNWRITTEN_CASES = "sanad_unwritten_cases"
 # Session.info key of the workflows saved in the current transaction, as case id -> (text, bundle, workflow).
 SAVED_WORKFLOWS = "sanad_saved_workflows"
@@ -66,7 +66,8 @@ def begin_write() -> None:
     """Make sure the session's next statements run in a transaction that may write one step.
 
     On SQLite this ends the read transaction the request may have opened and starts a new one with BEGIN
-    IMMEDIATE, so it waits for any other writer and every read that follows returns committed rows. On
+    IMMEDIATE, so it waits for any other writer and every read that follows returns committed rows. A
+    transaction that already began with BEGIN IMMEDIATE (a POST request's, see web.create_app) goes on. On
     PostgreSQL every statement already reads the latest committed rows, so the open transaction goes on: the
     row lock that `lock_case` takes serialises the writers of one case, and the connection's lock_timeout
     (POSTGRESQL_LOCK_TIMEOUT_MS in web.config) bounds the wait. Raises Conflict when the wait times out.
@@ -75,6 +76,9 @@ def begin_write() -> None:
     if session.get_bind().dialect.name != "sqlite":
         return
     if session.in_transaction():
+        if session.connection().get_execution_options().get(SQLITE_BEGIN_OPTION) == "immediate":
+            # It holds the write lock since it began, so no other writer committed after its reads.
+            return
         # Commit, not roll back: a read transaction has nothing to lose, and anything pending is kept. What it
         # read (most often the request's user) stays loaded instead of being read again on first use. A step
         # locks and reloads the case it writes.

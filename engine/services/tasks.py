@@ -138,8 +138,8 @@ def complete(user: User, task_id: str, raw: dict | Callable[[forms.Form], dict],
     if case is None:
         raise _not_pending(user, task_id)
     # The case row was read under the lock, so a completion that committed while this one waited shows here:
-    # the task is no longer ready in the workflow. Who holds the task follows from the case and the task's lane,
-    # as in its pending-task row.
+    # the task is no longer ready in the workflow. Who may complete the task follows from the case and the
+    # task's lane, as in its pending-task row.
     bundle, wf = steps.load(case)
     ready = workflow.ready_task(bundle, wf, task_id, copy_data=False)
     task = PendingTask(**steps.pending_row(case, ready, created_at=None)) if ready is not None else None

@@ -24,7 +24,7 @@ def _open_step(client, api_token, seed: int) -> tuple[dict, dict, User]:
 
 
 def _first_step(case: dict) -> tuple[dict, User]:
-    """Return the first current step of a case JSON and the user who holds it."""
+    """Return the first current step of a case JSON and the user who may complete it."""
     step = case["current_steps"][0]
     guardian = db.session.get(Case, case["id"]).guardian_id is not None
     username = holder(step, SCHOOL, guardian_has_account=guardian)

@@ -52,7 +52,7 @@ def test_outbox_labels_translated(app, login_as, pdf_bytes, web_helpers):
 
     html = login_as("admin.demo").get("/admin").get_data(as_text=True)
 
-    # A declaration queues "step waiting" e-mails; the page names their kind and state in French.
+    # A declaration queues "step waiting" e-mails, and the page names their kind and state in French.
     assert "Étape en attente" in html
     assert "En attente d’envoi" in html
     assert "<td>task_assigned</td>" not in html
